@@ -1,0 +1,132 @@
+"""From frames to commands: VAD -> endpointer -> wake spotter + grammar recogniser.
+
+Both engines decode incrementally on their own worker threads while the driver speaks. A
+segment becomes a command when it contains the wake phrase (said in one breath with the
+command, or alone and followed by the command within ``wake.listen_s``), or always when
+wake mode is push-to-talk / none. Segments without the wake phrase are ignored.
+"""
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING, AsyncIterable, AsyncIterator
+
+import numpy as np
+
+from cockpit.asr.sphinx import SphinxCommands
+from cockpit.audio.endpoint import Discarded, Endpointer, Ended, Started
+from cockpit.audio.vad import WebRtcVad
+from cockpit.brain.fastpath import FastPath
+from cockpit.bus import EventBus
+from cockpit.config import Settings
+from cockpit.errors import NoSpeech
+from cockpit.events import SpeechEnded, SpeechStarted, Stage, Transcript, WakeDetected
+from cockpit.session import Trigger, TurnState
+from cockpit.trace import TurnTrace
+from cockpit.wake.phrase import PhraseSpotter
+from cockpit.worker import EngineThread
+
+if TYPE_CHECKING:
+    from cockpit.pipeline import Assistant, TurnInput
+
+
+class CommandListener:
+    def __init__(self, settings: Settings, fastpath: FastPath, bus: EventBus):
+        self.settings = settings
+        self.bus = bus
+        wake = settings.wake.keyphrase.lower() if settings.wake.mode == "phrase" else None
+        self.asr = SphinxCommands(settings.asr, fastpath.jsgf(wake=wake))
+        self.spotter = PhraseSpotter(settings.wake) if settings.wake.mode == "phrase" else None
+        self.vad = WebRtcVad(settings.vad, settings.audio)
+        self._asr_thread = EngineThread("asr")
+        self._wake_thread = EngineThread("wake")
+        words = r"\s+".join(map(re.escape, settings.wake.keyphrase.lower().split()))
+        self._wake_prefix = re.compile(rf"^(?:(?:hey|okay)\s+)?{words}\b\s*")
+
+    async def prepare(self) -> None:
+        jobs = [self._asr_thread.run(self.asr.prepare)]
+        if self.spotter is not None:
+            jobs.append(self._wake_thread.run(self.spotter.prepare))
+        for job in jobs:
+            await job
+
+    def close(self) -> None:
+        self._asr_thread.close()
+        self._wake_thread.close()
+
+    def _reframe(self, chunk: np.ndarray, rest: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        n = self.vad.frame_samples
+        data = np.concatenate([rest, chunk]) if len(rest) else chunk
+        cut = len(data) - len(data) % n
+        return [data[i:i + n] for i in range(0, cut, n)], data[cut:]
+
+    async def utterances(self, frames: AsyncIterable[np.ndarray], assistant: "Assistant") -> AsyncIterator["TurnInput"]:
+        ep = Endpointer(self.settings.endpoint, self.vad.frame_samples)
+        listen_until: float | None = None   # audio time until which no wake phrase is needed
+        needs_wake = False
+        rest = np.zeros(0, np.int16)
+        async for chunk in frames:
+            batch, rest = self._reframe(np.asarray(chunk, dtype=np.int16), rest)
+            for frame in batch:
+                was_in_speech = ep.in_speech
+                for ev in ep.process(frame, self.vad.is_speech(frame)):
+                    if isinstance(ev, Started):
+                        needs_wake = self._begin(ev, listen_until)
+                    else:
+                        heard = await self._end(ev, needs_wake, assistant)
+                        if heard == "wake":
+                            listen_until = ep.audio_time + self.settings.wake.listen_s
+                        elif heard is not None:
+                            listen_until = None
+                            yield heard
+                if was_in_speech and ep.in_speech:
+                    self._feed(frame, needs_wake)
+                if listen_until is not None and not ep.in_speech and ep.audio_time > listen_until:
+                    listen_until = None
+                    if assistant.state is TurnState.LISTENING:
+                        assistant._go(Trigger.TIMEOUT)
+        for ev in ep.flush():
+            heard = await self._end(ev, needs_wake, assistant)
+            if heard is not None and heard != "wake":
+                yield heard
+
+    def _begin(self, ev: Started, listen_until: float | None) -> bool:
+        self.bus.emit(SpeechStarted(t=time.monotonic(), audio_time=ev.audio_time))
+        needs_wake = self.spotter is not None and not (listen_until is not None and ev.audio_time <= listen_until)
+        self._asr_thread.submit(self.asr.start)
+        self._feed(ev.audio, needs_wake, start=needs_wake)
+        return needs_wake
+
+    def _feed(self, audio: np.ndarray, needs_wake: bool, start: bool = False) -> None:
+        self._asr_thread.submit(self.asr.feed, audio)
+        if needs_wake and self.spotter is not None:
+            if start:
+                self._wake_thread.submit(self.spotter.start)
+            self._wake_thread.submit(self.spotter.feed, audio)
+
+    async def _end(self, ev: Ended | Discarded, needs_wake: bool, assistant: "Assistant"):
+        from cockpit.pipeline import TurnInput
+        trace = TurnTrace()  # the turn's origin: the moment the endpointer decided speech ended
+        trace.start(Stage.ASR)
+        recognition = await self._asr_thread.run(self.asr.finish)
+        trace.end(Stage.ASR)
+        hit = await self._wake_thread.run(self.spotter.finish) if needs_wake and self.spotter else None
+        if isinstance(ev, Discarded) or (needs_wake and hit is None):
+            return None
+        text = self._wake_prefix.sub("", recognition.text) if self.spotter else recognition.text
+        turn = assistant.next_turn()
+        self.bus.emit(SpeechEnded(t=time.monotonic(), turn=turn, audio_time=ev.audio_time,
+                                  duration=ev.speech_s, truncated=ev.truncated))
+        if hit is not None:
+            self.bus.emit(WakeDetected(t=time.monotonic(), turn=turn, phrase=hit.phrase, score=hit.score,
+                                       audio_time=ev.audio_time - ev.speech_s + hit.end_s))
+            assistant._go(Trigger.WAKE)
+            after_wake = ev.speech_s - hit.end_s
+            if not text and after_wake < 0.6:
+                return "wake"  # a bare wake phrase: listen for the command
+        if not text:
+            return TurnInput("", trace, error=NoSpeech("no command was recognised in the utterance",
+                                                       hint="speak one of the commands in `cockpit sim --help`"))
+        self.bus.emit(Transcript(t=time.monotonic(), turn=turn, text=text, final=True,
+                                 confidence=recognition.confidence))
+        return TurnInput(text, trace)

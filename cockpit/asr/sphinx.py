@@ -1,0 +1,95 @@
+"""PocketSphinx command recogniser, constrained by the JSGF compiled from the fast-path grammar.
+
+Its English acoustic model and dictionary ship inside the pocketsphinx wheel, so it works
+with nothing downloaded. Decoding is incremental: ``feed`` is called per frame while the
+driver speaks, so at end of speech only the last frames remain to be searched.
+All methods block; the pipeline calls them on the ASR's EngineThread.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pocketsphinx
+
+from cockpit.config import AsrSettings
+from cockpit.errors import EngineMissing
+
+# Grammar words missing from the bundled CMU dictionary, with ARPAbet pronunciations.
+EXTRA_PRONUNCIATIONS = {"unmute": "AH N M Y UW T"}
+
+
+def dictionary_words() -> set[str]:
+    path = os.path.join(pocketsphinx.get_model_path(), "en-us", "cmudict-en-us.dict")
+    with open(path, encoding="utf-8") as fh:
+        return {line.split(" ", 1)[0] for line in fh if line.strip()} | set(EXTRA_PRONUNCIATIONS)
+
+
+@dataclass(frozen=True)
+class Recognition:
+    text: str
+    confidence: float | None
+
+
+class SphinxCommands:
+    """Grammar-constrained recognition of one utterance at a time."""
+
+    def __init__(self, settings: AsrSettings, jsgf: str):
+        self.settings = settings
+        self.jsgf = jsgf
+        self._decoder: pocketsphinx.Decoder | None = None
+        self._frames = 0
+
+    def prepare(self) -> None:
+        model = os.path.join(pocketsphinx.get_model_path(), "en-us")
+        if not os.path.isdir(model):
+            raise EngineMissing(f"PocketSphinx English model not found at {model}",
+                                hint="pip install --force-reinstall pocketsphinx", code="asr-missing")
+        s = self.settings.sphinx
+        d = pocketsphinx.Decoder(lm=None, samprate=16000, loglevel="FATAL", beam=s.beam, wbeam=s.wbeam,
+                                  bestpath=False)
+        for word, phones in EXTRA_PRONUNCIATIONS.items():
+            if d.lookup_word(word) is None:
+                d.add_word(word, phones, False)
+        d.add_jsgf_string("commands", self.jsgf)
+        d.activate_search("commands")
+        self._decoder = d
+
+    @property
+    def decoder(self) -> pocketsphinx.Decoder:
+        if self._decoder is None:
+            raise RuntimeError("SphinxCommands.prepare() was not called")
+        return self._decoder
+
+    def start(self) -> None:
+        self.decoder.start_utt()
+        self._frames = 0
+
+    def feed(self, samples: np.ndarray) -> None:
+        self.decoder.process_raw(np.ascontiguousarray(samples, dtype=np.int16).tobytes(), False, False)
+        self._frames += len(samples)
+
+    def finish(self) -> Recognition:
+        d = self.decoder
+        d.end_utt()
+        hyp = d.hyp()
+        if hyp is None or not hyp.hypstr.strip():
+            return Recognition("", None)
+        confidence = None
+        try:
+            confidence = float(d.get_logmath().exp(hyp.prob))
+        except (AttributeError, OverflowError, ValueError):
+            confidence = None
+        if confidence is not None and (math.isnan(confidence) or confidence > 1.0):
+            confidence = None
+        if confidence is not None and confidence < self.settings.sphinx.min_confidence:
+            return Recognition("", confidence)
+        return Recognition(hyp.hypstr.strip(), confidence)
+
+    def recognize(self, samples: np.ndarray) -> Recognition:
+        """Whole-utterance convenience: start, feed, finish."""
+        self.start()
+        self.feed(samples)
+        return self.finish()

@@ -1,0 +1,131 @@
+"""The endpointer: a pure state machine over audio time. No clock, no I/O.
+
+Feed it one frame at a time with the VAD's verdict; it says when the driver started and
+stopped talking and hands back the utterance audio, including a pre-roll (so the first
+syllable is not clipped) and the hangover silence (which lets the recogniser close the
+last word).
+
+Policy (defaults in EndpointSettings):
+- speech starts after ``start_ms`` of consecutive speech frames;
+- it ends after ``hangover_ms`` of consecutive non-speech;
+- utterances shorter than ``min_speech_ms`` are discarded (clicks, coughs);
+- at ``max_utterance_s`` the utterance is cut and marked truncated; the next frames are
+  ignored until silence, so a monologue cannot grow memory without bound.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from cockpit.config import EndpointSettings
+
+
+@dataclass(frozen=True)
+class Started:
+    audio_time: float
+    """Seconds of stream audio at which speech began (start of the first speech frame)."""
+    audio: np.ndarray
+    """Pre-roll + the speech frames so far; later frames arrive one by one while in speech."""
+
+
+@dataclass(frozen=True)
+class Ended:
+    audio_time: float
+    """Seconds of stream audio at the end of the last speech frame."""
+    audio: np.ndarray
+    """Pre-roll + speech + hangover, 16 kHz mono int16."""
+    speech_s: float
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Discarded:
+    audio_time: float
+    speech_s: float
+
+
+EndpointEvent = Started | Ended | Discarded
+
+
+class Endpointer:
+    def __init__(self, settings: EndpointSettings, frame_samples: int, rate: int = 16000):
+        self.s = settings
+        self.frame_s = frame_samples / rate
+        self._start_frames = max(1, round(settings.start_ms / 1000 / self.frame_s))
+        self._hang_frames = max(1, round(settings.hangover_ms / 1000 / self.frame_s))
+        self._max_frames = int(settings.max_utterance_s / self.frame_s)
+        self._preroll: deque[np.ndarray] = deque(maxlen=max(1, round(settings.preroll_ms / 1000 / self.frame_s)))
+        self.reset()
+
+    def reset(self) -> None:
+        self.n = 0  # frames seen
+        self.in_speech = False
+        self._run = 0  # consecutive speech frames (silence) / non-speech frames (speech)
+        self._utt: list[np.ndarray] = []
+        self._speech_frames = 0
+        self._start_frame = 0
+        self._last_speech = 0
+        self._draining = False  # after truncation: wait for silence before listening again
+        self._preroll.clear()
+
+    @property
+    def audio_time(self) -> float:
+        return self.n * self.frame_s
+
+    def process(self, frame: np.ndarray, is_speech: bool) -> list[EndpointEvent]:
+        self.n += 1
+        if self._draining:
+            self._run = self._run + 1 if not is_speech else 0
+            if self._run >= self._hang_frames:
+                self._draining = False
+                self._run = 0
+            return []
+        return self._speech(frame, is_speech) if self.in_speech else self._silence(frame, is_speech)
+
+    def _silence(self, frame: np.ndarray, is_speech: bool) -> list[EndpointEvent]:
+        self._preroll.append(frame)
+        self._run = self._run + 1 if is_speech else 0
+        if self._run < self._start_frames:
+            return []
+        self.in_speech = True
+        self._utt = list(self._preroll)
+        self._preroll.clear()
+        self._start_frame = self.n - self._run
+        self._speech_frames = self._run
+        self._last_speech = self.n
+        self._run = 0
+        return [Started(self._start_frame * self.frame_s, np.concatenate(self._utt))]
+
+    def _speech(self, frame: np.ndarray, is_speech: bool) -> list[EndpointEvent]:
+        self._utt.append(frame)
+        if is_speech:
+            self._run = 0
+            self._speech_frames += 1
+            self._last_speech = self.n
+        else:
+            self._run += 1
+        if self.n - self._start_frame >= self._max_frames:
+            self._draining = self._run < self._hang_frames
+            return [self._finish(truncated=True)]
+        if self._run >= self._hang_frames:
+            return [self._finish(truncated=False)]
+        return []
+
+    def _finish(self, truncated: bool) -> EndpointEvent:
+        speech_s = (self._last_speech - self._start_frame) * self.frame_s
+        end_time = self._last_speech * self.frame_s
+        audio = np.concatenate(self._utt) if self._utt else np.zeros(0, np.int16)
+        self.in_speech = False
+        self._utt = []
+        self._run = 0
+        if speech_s * 1000 < self.s.min_speech_ms and not truncated:
+            return Discarded(end_time, speech_s)
+        return Ended(end_time, audio, speech_s, truncated)
+
+    def flush(self) -> list[EndpointEvent]:
+        """End of stream: close an open utterance as if the hangover had passed."""
+        if not self.in_speech:
+            return []
+        return [self._finish(truncated=False)]

@@ -1,0 +1,43 @@
+"""The simulated microphone: plays audio into the pipeline like a sound card would.
+
+Frames arrive either as fast as the pipeline takes them, or at real-time pace. Silence
+is never digital zero: a real microphone always has a noise floor, added here as
+low-level noise.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import AsyncIterator, Sequence
+
+import numpy as np
+
+from cockpit.audio.formats import SAMPLE_RATE
+
+
+def with_floor(samples: np.ndarray, *, lead_s: float = 0.4, tail_s: float = 1.2, floor_dbfs: float = -66.0,
+               seed: int = 0) -> np.ndarray:
+    """Surround an utterance with silence and add a noise floor everywhere."""
+    rng = np.random.default_rng(seed)
+    lead = np.zeros(int(lead_s * SAMPLE_RATE), np.float32)
+    tail = np.zeros(int(tail_s * SAMPLE_RATE), np.float32)
+    x = np.concatenate([lead, samples.astype(np.float32), tail])
+    x += rng.normal(0.0, 32768.0 * 10 ** (floor_dbfs / 20), len(x)).astype(np.float32)
+    return np.clip(np.round(x), -32768, 32767).astype(np.int16)
+
+
+async def simulated_microphone(clips: Sequence[np.ndarray], *, chunk_ms: int = 20, realtime: bool = False,
+                               gap_s: float = 1.2) -> AsyncIterator[np.ndarray]:
+    """Yield ``chunk_ms`` chunks of each clip in turn, separated by ``gap_s`` of noise floor."""
+    n = SAMPLE_RATE * chunk_ms // 1000
+    stream = np.concatenate([with_floor(c, tail_s=gap_s, seed=i) for i, c in enumerate(clips)]) if clips else np.zeros(0, np.int16)
+    start = time.perf_counter()
+    for i in range(0, len(stream), n):
+        if realtime:
+            due = start + i / SAMPLE_RATE
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        else:
+            await asyncio.sleep(0)
+        yield stream[i:i + n]

@@ -1,0 +1,129 @@
+"""Tier 1: deterministic grammar intents -> tool calls, with no LLM.
+
+The same rules compile to the JSGF grammar the offline recogniser listens with
+(:func:`FastPath.jsgf`), so anything the recogniser can hear, the fast path can parse.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from cockpit.brain import commands_en
+from cockpit.brain.grammar import Compiler, Node, SlotType, parse_pattern, words_of
+from cockpit.events import ToolCall
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    tool: str
+    pattern: str
+    tree: Node
+    regex: re.Pattern[str]
+    fixed: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Match:
+    call: ToolCall
+    rule: str
+    """The pattern that matched (for the turn summary's 'why')."""
+
+
+class FastPath:
+    """Parses a transcript into a tool call, or returns None when no rule matches."""
+
+    def __init__(self, rules: list[tuple[str, str, dict]] | None = None,
+                 slots: dict[str, SlotType] | None = None, *,
+                 prefix: str = commands_en.POLITE_PREFIX, suffix: str = commands_en.POLITE_SUFFIX):
+        self.slots = slots or commands_en.SLOTS
+        self._compiler = Compiler(self.slots, joiner=" ")
+        self._prefix = parse_pattern(prefix)
+        self._suffix = parse_pattern(suffix)
+        pre = self._compiler.regex(self._prefix)
+        suf = self._compiler.regex(self._suffix)
+        self.rules: list[CompiledRule] = []
+        for tool, pattern, fixed in rules or commands_en.RULES:
+            tree = parse_pattern(pattern)
+            body = self._compiler.regex(tree)
+            regex = re.compile(f"(?:{pre})?(?:{body})(?:{suf})?")
+            self.rules.append(CompiledRule(tool, pattern, tree, regex, dict(fixed)))
+
+    def parse(self, text: str) -> Match | None:
+        norm = commands_en.normalize(text)
+        if not norm:
+            return None
+        subject = " " + norm
+        for rule in self.rules:
+            m = rule.regex.fullmatch(subject)
+            if m is None:
+                continue
+            args = dict(rule.fixed)
+            for group, value in m.groupdict().items():
+                if value is None:
+                    continue
+                arg, _, _ = group.partition("__")
+                slot_name = self._slot_of(rule.tree, arg)
+                try:
+                    args[arg] = self.slots[slot_name].parse(value, " ")
+                except (KeyError, ValueError):
+                    break
+            else:
+                return Match(ToolCall(rule.tool, args), rule.pattern)
+        return None
+
+    @staticmethod
+    def _slot_of(tree: Node, arg: str) -> str:
+        from cockpit.brain.grammar import Alt, Opt, Seq, SlotRef
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, SlotRef) and node.arg == arg:
+                return node.slot
+            if isinstance(node, Seq):
+                stack.extend(node.items)
+            elif isinstance(node, Alt):
+                stack.extend(node.options)
+            elif isinstance(node, Opt):
+                stack.append(node.inner)
+        raise KeyError(arg)
+
+    def jsgf(self, name: str = "cockpit", wake: str | None = None) -> str:
+        """The command grammar as JSGF, for PocketSphinx. Rule ``<command>`` is public.
+
+        ``wake`` (e.g. 'cockpit') lets an utterance begin with '[hey | okay] cockpit', so the
+        wake phrase and the command can be said in one breath.
+        """
+        c = self._compiler
+        lines = ["#JSGF V1.0;", f"grammar {name};", ""]
+        bodies = [f"<r{i}>" for i in range(len(self.rules))]
+        head = f"[ [ hey | okay ] {wake.lower()} ] " if wake else ""
+        lines.append(f"public <command> = {head}[ {c.jsgf(self._prefix)} ] ( {' | '.join(bodies)} ) "
+                     f"[ {c.jsgf(self._suffix)} ];")
+        for i, rule in enumerate(self.rules):
+            lines.append(f"<r{i}> = {c.jsgf(rule.tree)};")
+        used = sorted({s for r in self.rules for s in _slots_in(r.tree)})
+        for slot in used:
+            phrases = sorted(self.slots[slot].values)
+            lines.append(f"<{slot}> = " + " | ".join(phrases) + ";")
+        return "\n".join(lines) + "\n"
+
+    def vocabulary(self) -> set[str]:
+        """Every word the grammar can produce."""
+        words = words_of(self._prefix, self.slots) | words_of(self._suffix, self.slots)
+        for rule in self.rules:
+            words |= words_of(rule.tree, self.slots)
+        return words
+
+
+def _slots_in(node: Node) -> set[str]:
+    from cockpit.brain.grammar import Alt, Opt, Seq, SlotRef
+    if isinstance(node, SlotRef):
+        return {node.slot}
+    if isinstance(node, Seq):
+        return set().union(*(_slots_in(i) for i in node.items))
+    if isinstance(node, Alt):
+        return set().union(*(_slots_in(o) for o in node.options))
+    if isinstance(node, Opt):
+        return _slots_in(node.inner)
+    return set()

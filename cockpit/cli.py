@@ -1,0 +1,155 @@
+"""`cockpit`: the command line. Bad input exits 2 with a message naming what was wrong."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+
+from cockpit.config import ConfigError, Settings, load_config
+from cockpit.errors import CockpitError
+from cockpit.events import Event, TurnSummary
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = REPO / "configs" / "scenarios" / "demo.yaml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cockpit", description="In-vehicle voice assistant runtime (offline first).")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sim = sub.add_parser("sim", help="one or more turns from a WAV, spoken text, or typed text",
+                         description="Run turns through the real pipeline with the simulated microphone and vehicle.")
+    src = sim.add_mutually_exclusive_group(required=True)
+    src.add_argument("--wav", type=Path, help="a WAV file of the driver speaking (any rate/channels)")
+    src.add_argument("--say", metavar="TEXT", help="text spoken by espeak-ng into the simulated microphone")
+    src.add_argument("--text", metavar="TEXT", help="typed text: skips speech recognition")
+    sim.add_argument("--config", type=Path, help="config YAML (default: built-in defaults)")
+    sim.add_argument("--out", type=Path, help="write the spoken answer to this WAV file")
+    sim.add_argument("--json", action="store_true", help="print JSON Lines events; the last line is the turn summary")
+    sim.add_argument("--wake", choices=["phrase", "none"], help="require the wake phrase (default: from config "
+                     "for --wav; 'none' for --say unless the text starts with the wake word)")
+    sim.add_argument("--fast", action="store_true", help="feed audio as fast as possible instead of real time")
+
+    demo = sub.add_parser("demo", help="a spoken, offline drive scenario", description="Run a scripted drive.")
+    demo.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario YAML")
+    demo.add_argument("--out-dir", type=Path, default=Path("out/demo"), help="where reply WAVs go")
+    demo.add_argument("--json", action="store_true", help="print JSON Lines events instead of the conversation")
+
+    sub.add_parser("doctor", help="what is installed, what is missing, and how to fix it")
+
+    cfg = sub.add_parser("config", help="configuration tools")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    check = cfg_sub.add_parser("check", help="validate config files; every problem with its key path and a hint")
+    check.add_argument("files", nargs="+", type=Path)
+
+    models = sub.add_parser("models", help="list or download models from models/catalog.yaml")
+    m_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    m_sub.add_parser("list", help="catalog entries and whether each is present")
+    pull = m_sub.add_parser("pull", help="download a model (Hugging Face hub) and verify its checksum")
+    pull.add_argument("names", nargs="+")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return p
+
+
+def _print_events(as_json: bool):
+    def show(event: Event) -> None:
+        if as_json:
+            print(event.to_json(), flush=True)
+    return show
+
+
+def _human(summary: TurnSummary) -> str:
+    calls = ", ".join(f"{c.name}({', '.join(f'{k}={v!r}' for k, v in c.arguments.items())})" for c in summary.tool_calls)
+    timings = "  ".join(f"{k} {v:.0f} ms" for k, v in summary.timings_ms.items())
+    lines = [f"driver : {summary.transcript or '(nothing recognised)'}",
+             f"route  : {summary.route.value}" + (f"  ->  {calls}" if calls else ""),
+             f"cockpit: {summary.reply}"]
+    if summary.error:
+        lines.append(f"error  : {summary.error}")
+    if summary.audio_path:
+        lines.append(f"audio  : {summary.audio_path}")
+    lines.append(f"timing : {timings}")
+    return "\n".join(lines)
+
+
+async def _sim(args: argparse.Namespace, settings: Settings) -> int:
+    from cockpit.audio.formats import read_wav
+    from cockpit.audio.simmic import simulated_microphone
+    from cockpit.pipeline import Assistant
+    from cockpit.scenario import driver_speech
+
+    wake = args.wake
+    if args.say and wake is None:
+        wake = "phrase" if args.say.lower().lstrip().startswith(("hey cockpit", "cockpit", "okay cockpit")) else "none"
+    if wake is not None:
+        settings = settings.model_copy(update={"wake": settings.wake.model_copy(update={"mode": wake})})
+    assistant = Assistant(settings)
+    assistant.bus.subscribe(_print_events(args.json))
+    if args.out:
+        assistant.sink.next_path = args.out
+    await assistant.prepare()
+    try:
+        if args.text is not None:
+            summaries = [await assistant.text_turn(args.text)]
+        else:
+            audio = read_wav(args.wav) if args.wav else driver_speech(args.say)
+            mic = simulated_microphone([audio], realtime=not args.fast)
+            summaries = await assistant.listen(mic)
+    finally:
+        await assistant.close()
+    if not args.json:
+        for s in summaries:
+            print(_human(s))
+        if not summaries:
+            print("no turn: nothing was heard" + (" (no wake phrase; try --wake none)" if settings.wake.mode == "phrase" else ""))
+    return 0
+
+
+def _config_check(files: list[Path]) -> int:
+    status = 0
+    for f in files:
+        try:
+            load_config(f)
+            print(f"{f}: ok")
+        except ConfigError as exc:
+            print(str(exc), file=sys.stderr)
+            status = 2
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "config":
+            return _config_check(args.files)
+        if args.command == "doctor":
+            from cockpit.doctor import format_report, run_checks
+            checks = run_checks()
+            print(format_report(checks))
+            return 0
+        if args.command == "models":
+            from cockpit import models
+            return models.cli(args)
+        if args.command == "sim":
+            return asyncio.run(_sim(args, load_config(args.config)))
+        if args.command == "demo":
+            from cockpit.demo import run_demo
+            return asyncio.run(run_demo(args))
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except CockpitError as exc:
+        print(f"error [{exc.code}]: {exc}", file=sys.stderr)
+        return 2 if exc.code.startswith(("audio-bad", "config")) else 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""`cockpit demo`: a scripted drive spoken into the real pipeline, offline."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cockpit.audio.simmic import simulated_microphone
+from cockpit.config import load_config
+from cockpit.events import Event, ToolResult, TurnSummary
+from cockpit.scenario import driver_speech, load_scenario
+
+REPO = Path(__file__).resolve().parent.parent
+COLUMNS = ("asr", "route", "tool", "tts_first", "total")
+
+
+def latency_table(summaries: list[TurnSummary]) -> str:
+    head = f"{'turn':>4}  {'route':<9}" + "".join(f"{c:>11}" for c in COLUMNS)
+    rows = [head, "-" * len(head)]
+    for s in summaries:
+        cells = "".join(f"{s.timings_ms[c]:>8.0f} ms" if c in s.timings_ms else f"{'-':>11}" for c in COLUMNS)
+        rows.append(f"{s.turn:>4}  {s.route.value:<9}{cells}")
+    return "\n".join(rows)
+
+
+async def run_demo(args: argparse.Namespace) -> int:
+    from cockpit.pipeline import Assistant
+
+    scenario = load_scenario(args.scenario)
+    settings = load_config(REPO / scenario.config if scenario.config else None)
+    out = settings.audio.output.model_copy(update={"sink": "file", "reply_dir": str(args.out_dir)})
+    settings = settings.model_copy(update={"audio": settings.audio.model_copy(update={"output": out})})
+    assistant = Assistant(settings)
+    changes: list[str] = []
+
+    def show(event: Event) -> None:
+        if args.json:
+            print(event.to_json(), flush=True)
+        elif isinstance(event, ToolResult):
+            changes.extend(f"    {path} = {value!r}" for path, value in event.changes.items())
+        elif isinstance(event, TurnSummary):
+            print(f"\n[{event.turn}] driver : {event.transcript or '(not understood)'}")
+            for c in event.tool_calls:
+                print(f"    action : {c.name}({', '.join(f'{k}={v!r}' for k, v in c.arguments.items())})")
+            print(*changes, sep="\n") if changes else None
+            changes.clear()
+            print(f"    cockpit: {event.reply}" + (f"   [error: {event.error}]" if event.error else ""))
+
+    assistant.bus.subscribe(show)
+    if not args.json:
+        print(f"cockpit demo — {scenario.name}\n{scenario.description}".rstrip())
+        print("preparing engines (PocketSphinx grammar, wake spotter, espeak-ng)…", flush=True)
+    await assistant.prepare()
+    clips = []
+    for turn in scenario.turns:
+        clips.append(driver_speech(turn.say, turn.rate_wpm, scenario.driver_voice))
+    try:
+        summaries = await assistant.listen(simulated_microphone(clips, realtime=True, gap_s=1.5))
+    finally:
+        await assistant.close()
+    if not args.json:
+        understood = sum(1 for s in summaries if s.tool_calls)
+        print(f"\n{understood}/{len(scenario.turns)} spoken commands acted on; replies in {args.out_dir}/\n")
+        print("latency per turn, from the end of speech (ms):")
+        print(latency_table(summaries))
+    return 0 if summaries else 1

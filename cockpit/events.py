@@ -1,0 +1,245 @@
+"""The event vocabulary: every hop of a turn emits one of these frozen dataclasses.
+
+Serialisation is derived from the dataclass fields (``to_dict`` / ``from_dict``), never
+hand-written per type, so a field that is declared is always sent and always read back.
+Bytes payloads (audio) are base64 in JSON; nested event-like records (``ToolCall``) are
+rebuilt from their type hints.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping
+
+
+class Stage(str, enum.Enum):
+    """The stages of one turn, in pipeline order."""
+
+    WAKE = "wake"
+    VAD = "vad"
+    ASR = "asr"
+    ROUTE = "route"
+    LLM = "llm"
+    TOOL = "tool"
+    TTS = "tts"
+    PLAYBACK = "playback"
+
+
+class Route(str, enum.Enum):
+    """Which brain tier answered a turn."""
+
+    FASTPATH = "fastpath"
+    LOCAL = "local"
+    CLOUD = "cloud"
+    NONE = "none"
+
+
+_REGISTRY: dict[str, type["Event"]] = {}
+
+
+def _freeze(value: Any) -> Any:
+    """Make mappings and lists immutable so a frozen event is frozen all the way down."""
+    if isinstance(value, Mapping) and not isinstance(value, types.MappingProxyType):
+        return types.MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """Turn a field value into JSON-ready data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _revive(hint: Any, value: Any) -> Any:
+    """Rebuild a field value from JSON data using the field's type hint."""
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        non_none = [a for a in args if a is not type(None)]
+        return _revive(non_none[0], value) if len(non_none) == 1 else value
+    if hint is bytes:
+        return base64.b64decode(value)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        return hint(**{k: _revive(hints[k], v) for k, v in value.items() if k in hints})
+    if origin is tuple:
+        inner = args[0] if args else Any
+        return tuple(_revive(inner, v) for v in value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A request to run one tool, from whichever tier proposed it."""
+
+    name: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arguments", _freeze(dict(self.arguments)))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "arguments": _plain(self.arguments)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every bus event. ``t`` is seconds on the monotonic clock; ``turn`` the turn id."""
+
+    type: ClassVar[str] = "event"
+    t: float = 0.0
+    turn: int = 0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        name = cls.__dict__.get("type")
+        if isinstance(name, str):
+            _REGISTRY[name] = cls
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"type": self.type}
+        data.update({f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)})
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> "Event":
+        try:
+            cls = _REGISTRY[data["type"]]
+        except KeyError as exc:
+            raise ValueError(f"unknown event type {data.get('type')!r}") from exc
+        hints = typing.get_type_hints(cls)
+        kwargs = {k: _revive(hints[k], v) for k, v in data.items() if k != "type" and k in hints}
+        return cls(**kwargs)
+
+
+def event(cls: type) -> type:
+    """Decorator: a frozen, slotted, keyword-only event dataclass."""
+    return dataclass(frozen=True, slots=True, kw_only=True)(cls)
+
+
+@event
+class WakeDetected(Event):
+    type: ClassVar[str] = "wake"
+    phrase: str
+    score: float
+    audio_time: float
+    """Seconds of input audio at which the wake phrase ended."""
+
+
+@event
+class SpeechStarted(Event):
+    type: ClassVar[str] = "speech-started"
+    audio_time: float
+
+
+@event
+class SpeechEnded(Event):
+    type: ClassVar[str] = "speech-ended"
+    audio_time: float
+    duration: float
+    truncated: bool = False
+    """True when the maximum utterance length cut the speech off."""
+
+
+@event
+class Transcript(Event):
+    type: ClassVar[str] = "transcript"
+    text: str
+    final: bool = True
+    confidence: float | None = None
+    language: str = "en"
+
+
+@event
+class RouteDecided(Event):
+    type: ClassVar[str] = "route"
+    route: Route
+    reason: str
+
+
+@event
+class ToolCalled(Event):
+    type: ClassVar[str] = "tool-call"
+    call: ToolCall
+    source: Route
+
+
+@event
+class ToolResult(Event):
+    type: ClassVar[str] = "tool-result"
+    call: ToolCall
+    ok: bool
+    message: str
+    """What the skill says happened, in the driver's words."""
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    """VSS path -> new value for every vehicle signal the call set."""
+
+
+@event
+class ReplyText(Event):
+    type: ClassVar[str] = "reply"
+    text: str
+    final: bool = True
+
+
+@event
+class AudioOut(Event):
+    type: ClassVar[str] = "audio-out"
+    sample_rate: int
+    duration: float
+    path: str | None = None
+    payload: bytes | None = None
+
+
+@event
+class StateChanged(Event):
+    type: ClassVar[str] = "state"
+    state: str
+    previous: str
+
+
+@event
+class ErrorRaised(Event):
+    type: ClassVar[str] = "error"
+    code: str
+    """Stable error code, e.g. ``asr-no-text``."""
+    message: str
+    stage: Stage | None = None
+
+
+@event
+class TurnSummary(Event):
+    type: ClassVar[str] = "turn"
+    transcript: str
+    route: Route
+    tool_calls: tuple[ToolCall, ...]
+    reply: str
+    timings_ms: Mapping[str, float]
+    error: str | None = None
+    audio_path: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "timings_ms", _freeze(dict(self.timings_ms)))
+        object.__setattr__(self, "tool_calls", tuple(self.tool_calls))

@@ -1,0 +1,170 @@
+"""The assistant: audio or text in, a spoken reply out, every hop an event on the bus.
+
+``Assistant.prepare`` loads every engine (in parallel, before any audio is taken);
+``listen`` runs frames through VAD -> endpointer -> wake -> ASR and starts a turn for each
+command; ``text_turn`` skips ASR. A turn is always closed: any error becomes one
+``ErrorRaised`` event, a spoken fallback and a return to idle.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import AsyncIterable
+
+import numpy as np
+
+from cockpit.asr.listener import CommandListener
+from cockpit.audio.output import ReplySink
+from cockpit.brain.fastpath import FastPath
+from cockpit.bus import EventBus
+from cockpit.config import Settings
+from cockpit.errors import CockpitError, NoSpeech, ToolError
+from cockpit.events import (ErrorRaised, ReplyText, Route, RouteDecided, Stage, StateChanged, ToolCall,
+                            ToolCalled, ToolResult, Transcript, TurnSummary)
+from cockpit.session import TurnState, Trigger, advance
+from cockpit.skills.builtin import default_registry
+from cockpit.skills.registry import Registry, SkillContext
+from cockpit.trace import TurnTrace
+from cockpit.tts.espeak import EspeakVoice
+from cockpit.vehicle.sim import SimulatedVehicle
+
+log = logging.getLogger(__name__)
+
+FALLBACKS = {
+    "asr-no-text": "Sorry, I didn't catch that.",
+    "tool-bad-arguments": "Sorry, I can't do that.",
+}
+
+
+@dataclass
+class TurnInput:
+    transcript: str
+    trace: TurnTrace
+    error: CockpitError | None = None
+    tool_calls: list[ToolCall] = field(default_factory=list)
+
+
+class Assistant:
+    def __init__(self, settings: Settings, *, vehicle: SimulatedVehicle | None = None,
+                 registry: Registry | None = None, bus: EventBus | None = None, sink: ReplySink | None = None):
+        self.settings = settings
+        self.bus = bus or EventBus()
+        self.vehicle = vehicle or SimulatedVehicle(settings.vehicle.initial)
+        self.registry = registry or default_registry()
+        places = {k: (p.latitude, p.longitude) for k, p in settings.vehicle.places.items()}
+        self.context = SkillContext(vehicle=self.vehicle, places=places)
+        self.fastpath = FastPath()
+        self.tts = EspeakVoice(settings.tts.espeak)
+        self.sink = sink or ReplySink(settings.audio.output)
+        self.listener = CommandListener(settings, self.fastpath, self.bus)
+        self.state = TurnState.IDLE
+        self.turn_id = 0
+
+    async def prepare(self) -> None:
+        """Load and check every engine before the microphone opens; fail with a clear error."""
+        await asyncio.gather(asyncio.to_thread(self.tts.prepare), self.listener.prepare(),
+                             asyncio.to_thread(self.sink.prepare))
+
+    async def close(self) -> None:
+        self.listener.close()
+
+    # -- state -----------------------------------------------------------------------------
+    def _go(self, trigger: Trigger) -> None:
+        new = advance(self.state, trigger)
+        if new is not self.state:
+            self.bus.emit(StateChanged(t=time.monotonic(), turn=self.turn_id, state=new.value,
+                                       previous=self.state.value))
+        self.state = new
+
+    # -- entry points ----------------------------------------------------------------------
+    async def text_turn(self, text: str) -> TurnSummary:
+        """A typed request: no ASR, straight to the brain."""
+        self.turn_id += 1
+        trace = TurnTrace()
+        self.bus.emit(Transcript(t=time.monotonic(), turn=self.turn_id, text=text, final=True))
+        return await self._turn(TurnInput(text, trace))
+
+    async def listen(self, frames: AsyncIterable[np.ndarray]) -> list[TurnSummary]:
+        """Run a stream of 16 kHz frames; return one summary per turn, in order."""
+        summaries: list[TurnSummary] = []
+        async for heard in self.listener.utterances(frames, self):
+            summaries.append(await self._turn(heard))
+        return summaries
+
+    def next_turn(self) -> int:
+        self.turn_id += 1
+        return self.turn_id
+
+    # -- one turn --------------------------------------------------------------------------
+    async def _turn(self, heard: TurnInput) -> TurnSummary:
+        trace, turn = heard.trace, self.turn_id
+        route, reply, error = Route.NONE, "", None
+        calls: list[ToolCall] = []
+        if self.state is not TurnState.THINKING:
+            self._go(Trigger.UTTERANCE)
+        try:
+            if heard.error is not None:
+                raise heard.error
+            if not heard.transcript.strip():
+                raise NoSpeech("nothing was recognised in the utterance")
+            route, reply, calls = self._decide(heard.transcript, trace, turn)
+            self._go(Trigger.REPLY)
+        except asyncio.CancelledError:
+            self._go(Trigger.CANCEL)
+            raise
+        except Exception as exc:
+            error = exc.code if isinstance(exc, CockpitError) else "internal"
+            if not isinstance(exc, CockpitError):
+                log.exception("turn %s failed", turn)
+            self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=error, message=str(exc).split("\n")[0]))
+            reply = FALLBACKS.get(error, self.settings.session.fallback_reply)
+            self._go(Trigger.ERROR)
+        audio_path = None
+        try:
+            audio_path = await self._speak(reply, trace, turn)
+        except CockpitError as exc:  # speech itself failed: report it, still close the turn
+            error = error or exc.code
+            self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, message=str(exc), stage=Stage.TTS))
+        finally:
+            self._go(Trigger.SPOKEN)
+        summary = TurnSummary(t=time.monotonic(), turn=turn, transcript=heard.transcript, route=route,
+                              tool_calls=tuple(calls), reply=reply, timings_ms=trace.timings_ms(),
+                              error=error, audio_path=audio_path)
+        self.bus.emit(summary)
+        return summary
+
+    def _decide(self, text: str, trace: TurnTrace, turn: int) -> tuple[Route, str, list[ToolCall]]:
+        trace.start(Stage.ROUTE)
+        match = self.fastpath.parse(text) if self.settings.brain.fastpath.enabled else None
+        trace.end(Stage.ROUTE)
+        if match is None:
+            self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.NONE,
+                                       reason="no fast-path rule matched and no LLM tier is configured"))
+            return Route.NONE, self.settings.session.not_understood_reply, []
+        self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.FASTPATH, reason=f"rule: {match.rule}"))
+        call = match.call
+        self.bus.emit(ToolCalled(t=time.monotonic(), turn=turn, call=call, source=Route.FASTPATH))
+        trace.start(Stage.TOOL)
+        try:
+            outcome = self.registry.call(call, self.context)
+            ok, message, changes = outcome.ok, outcome.message, dict(outcome.changes)
+        except ToolError as exc:
+            ok, message, changes = False, exc.spoken if hasattr(exc, "spoken") else str(exc).split("\n")[0], {}
+            self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, message=str(exc).split("\n")[0],
+                                      stage=Stage.TOOL))
+        trace.end(Stage.TOOL)
+        self.bus.emit(ToolResult(t=time.monotonic(), turn=turn, call=call, ok=ok, message=message, changes=changes))
+        return Route.FASTPATH, message, [call]
+
+    async def _speak(self, reply: str, trace: TurnTrace, turn: int) -> str | None:
+        self.bus.emit(ReplyText(t=time.monotonic(), turn=turn, text=reply))
+        trace.start(Stage.TTS)
+        chunks = []
+        async for speech in self.tts.stream(reply):
+            trace.first(Stage.TTS)
+            chunks.append(speech)
+            await self.sink.play(speech, trace)
+        trace.end(Stage.TTS)
+        return await self.sink.finish_turn(chunks, turn, self.bus, trace)

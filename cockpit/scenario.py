@@ -1,0 +1,51 @@
+"""Scripted drives (configs/scenarios/*.yaml) and the simulated driver's voice."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import Field, ValidationError
+
+from cockpit.config import ConfigError, EspeakSettings, Section
+from cockpit.tts.espeak import EspeakVoice
+
+DRIVER_VOICE = "en-us+klatt4"
+"""espeak-ng voice used for the simulated driver. Its Klatt synthesiser is the variant the
+bundled PocketSphinx model recognises best (see README, 'Recognition score')."""
+
+
+def driver_speech(text: str, rate_wpm: int = 160, voice: str = DRIVER_VOICE) -> np.ndarray:
+    """What the driver says, as 16 kHz mono int16 audio made by espeak-ng."""
+    return EspeakVoice(EspeakSettings(voice=voice, rate_wpm=rate_wpm)).synthesize(text).samples
+
+
+class ScenarioTurn(Section):
+    say: str = Field(min_length=1)
+    """What the driver says, spoken by espeak-ng into the simulated microphone."""
+    rate_wpm: int = Field(160, ge=80, le=400)
+    """How fast the driver speaks."""
+
+
+class Scenario(Section):
+    name: str
+    """A title for the drive."""
+    description: str = ""
+    config: str | None = None
+    """A config file (relative to the repo root) to run the scenario with; null = built-in defaults."""
+    driver_voice: str = DRIVER_VOICE
+    """espeak-ng voice for the driver."""
+    turns: list[ScenarioTurn] = Field(min_length=1)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(str(p), [("<file>", "no such scenario file", "see configs/scenarios/ for examples")])
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return Scenario.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(p), [("<file>", f"YAML syntax error: {exc}", "fix the YAML")]) from None
+    except ValidationError as exc:
+        raise ConfigError(str(p), [(".".join(map(str, e["loc"])) or "<root>", e["msg"], "") for e in exc.errors()]) from None

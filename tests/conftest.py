@@ -1,0 +1,27 @@
+"""Shared fixtures: real engines, speech made by espeak-ng (cached per session)."""
+from __future__ import annotations
+
+import shutil
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from cockpit.scenario import driver_speech
+
+
+def pytest_report_header(config):
+    return [f"espeak-ng: {shutil.which('espeak-ng') or 'MISSING (apt-get install espeak-ng)'}"]
+
+
+@lru_cache(maxsize=None)
+def _speech(text: str, rate: int) -> np.ndarray:
+    return driver_speech(text, rate)
+
+
+@pytest.fixture(scope="session")
+def speech():
+    """speech(text, rate_wpm) -> 16 kHz mono int16 of the simulated driver saying it."""
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is required for the speech tests: sudo apt-get install espeak-ng")
+    return _speech
