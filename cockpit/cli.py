@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             from cockpit.doctor import format_report, run_checks
             checks = run_checks()
             print(format_report(checks))
-            return 0
+            return 1 if any(not c.ok and not c.optional for c in checks) else 0
         if args.command == "models":
             from cockpit import models
             return models.cli(args)

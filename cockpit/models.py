@@ -247,3 +247,17 @@ def _download_error(entry: ModelEntry, files: list[ModelFile], endpoint: str, wh
         hint=(f"check the network or proxy, or set HF_ENDPOINT to a reachable hub mirror and retry "
               f"`cockpit models pull {entry.name}`; or copy {names} by hand from "
               f"{HUB}/{entry.repo}/tree/{entry.revision} into {local_path(entry)}/ (base names only)"))
+
+
+def cli(args) -> int:
+    """`cockpit models list | pull NAME...`."""
+    catalog = Catalog.load()
+    if args.models_command == "list":
+        for entry in catalog:
+            state = "present" if is_present(entry) else "missing"
+            print(f"{entry.name:<18} {entry.kind:<4} {state:<8} ~{entry.size_bytes / 1e6:,.0f} MB  {entry.repo}")
+        return 0
+    for name in args.names:
+        path = pull(name, catalog=catalog)
+        print(f"{name}: {path}")
+    return 0

@@ -151,7 +151,8 @@ class Assistant:
             outcome = self.registry.call(call, self.context)
             ok, message, changes = outcome.ok, outcome.message, dict(outcome.changes)
         except ToolError as exc:
-            ok, message, changes = False, exc.spoken if hasattr(exc, "spoken") else str(exc).split("\n")[0], {}
+            ok, changes = False, {}
+            message = f"Sorry, I can't do that. {exc.hint}".strip()
             self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, message=str(exc).split("\n")[0],
                                       stage=Stage.TOOL))
         trace.end(Stage.TOOL)

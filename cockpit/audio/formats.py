@@ -66,7 +66,7 @@ def read_wav(source: str | Path | bytes) -> np.ndarray:
                 raw = w.readframes(w.getnframes())
         except (wave.Error, EOFError) as exc:
             raise AudioInputError(
-                f"{name} is not a readable PCM WAV file ({exc})",
+                f"{name} is not a readable PCM WAV file ({exc or 'truncated or empty file'})",
                 hint="convert it with: sox INPUT -r 16000 -c 1 -b 16 OUTPUT.wav", code="audio-bad-file") from None
     return to_pipeline(_decode_frames(raw, width), rate, channels)
 
