@@ -49,13 +49,8 @@ class TurnTrace:
             m.first = now
 
     def end(self, stage: Stage) -> None:
-        m = self._mark(stage)
-        now = self.clock()
-        if m.start is None:
-            m.start = now
-        if m.first is None:
-            m.first = now
-        m.end = now
+        self.first(stage)
+        self._mark(stage).end = self.clock()
 
     def timings_ms(self) -> dict[str, float]:
         """Per stage: duration (``asr``), first output (``tts_first``); plus turn totals."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.brain import commands_en
-from cockpit.brain.grammar import Compiler, Node, SlotType, parse_pattern, words_of
+from cockpit.brain.grammar import Compiler, Node, SlotType, parse_pattern, slot_refs, words_of
 from cockpit.events import ToolCall
 
 
@@ -21,6 +21,8 @@ class CompiledRule:
     tree: Node
     regex: re.Pattern[str]
     fixed: dict[str, Any]
+    slot_of: dict[str, str]
+    """argument name -> slot type name"""
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ class FastPath:
             tree = parse_pattern(pattern)
             body = self._compiler.regex(tree)
             regex = re.compile(f"(?:{pre})?(?:{body})(?:{suf})?")
-            self.rules.append(CompiledRule(tool, pattern, tree, regex, dict(fixed)))
+            slot_of = {ref.arg: ref.slot for ref in slot_refs(tree)}
+            self.rules.append(CompiledRule(tool, pattern, tree, regex, dict(fixed), slot_of))
 
     def parse(self, text: str) -> Match | None:
         norm = commands_en.normalize(text)
@@ -63,30 +66,13 @@ class FastPath:
                 if value is None:
                     continue
                 arg, _, _ = group.partition("__")
-                slot_name = self._slot_of(rule.tree, arg)
                 try:
-                    args[arg] = self.slots[slot_name].parse(value, " ")
+                    args[arg] = self.slots[rule.slot_of[arg]].parse(value, " ")
                 except (KeyError, ValueError):
                     break
             else:
                 return Match(ToolCall(rule.tool, args), rule.pattern)
         return None
-
-    @staticmethod
-    def _slot_of(tree: Node, arg: str) -> str:
-        from cockpit.brain.grammar import Alt, Opt, Seq, SlotRef
-        stack = [tree]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, SlotRef) and node.arg == arg:
-                return node.slot
-            if isinstance(node, Seq):
-                stack.extend(node.items)
-            elif isinstance(node, Alt):
-                stack.extend(node.options)
-            elif isinstance(node, Opt):
-                stack.append(node.inner)
-        raise KeyError(arg)
 
     def jsgf(self, name: str = "cockpit", wake: str | None = None) -> str:
         """The command grammar as JSGF, for PocketSphinx. Rule ``<command>`` is public.
@@ -102,7 +88,7 @@ class FastPath:
                      f"[ {c.jsgf(self._suffix)} ];")
         for i, rule in enumerate(self.rules):
             lines.append(f"<r{i}> = {c.jsgf(rule.tree)};")
-        used = sorted({s for r in self.rules for s in _slots_in(r.tree)})
+        used = sorted({ref.slot for r in self.rules for ref in slot_refs(r.tree)})
         for slot in used:
             phrases = sorted(self.slots[slot].values)
             lines.append(f"<{slot}> = " + " | ".join(phrases) + ";")
@@ -116,14 +102,3 @@ class FastPath:
         return words
 
 
-def _slots_in(node: Node) -> set[str]:
-    from cockpit.brain.grammar import Alt, Opt, Seq, SlotRef
-    if isinstance(node, SlotRef):
-        return {node.slot}
-    if isinstance(node, Seq):
-        return set().union(*(_slots_in(i) for i in node.items))
-    if isinstance(node, Alt):
-        return set().union(*(_slots_in(o) for o in node.options))
-    if isinstance(node, Opt):
-        return _slots_in(node.inner)
-    return set()

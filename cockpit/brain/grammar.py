@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Union
+from typing import Callable, Iterator, Union
 
 
 @dataclass(frozen=True)
@@ -177,15 +177,31 @@ class Compiler:
         raise TypeError(node)
 
 
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a tree, depth first."""
+    yield node
+    if isinstance(node, Seq):
+        children: tuple[Node, ...] = node.items
+    elif isinstance(node, Alt):
+        children = node.options
+    elif isinstance(node, Opt):
+        children = (node.inner,)
+    else:
+        children = ()
+    for child in children:
+        yield from walk(child)
+
+
+def slot_refs(node: Node) -> list[SlotRef]:
+    return [n for n in walk(node) if isinstance(n, SlotRef)]
+
+
 def words_of(node: Node, slots: dict[str, SlotType]) -> set[str]:
     """Every literal word a tree can produce (for dictionary checks)."""
-    if isinstance(node, Word):
-        return set(node.text.split())
-    if isinstance(node, SlotRef):
-        return {w for phrase in slots[node.slot].values for w in phrase.split()}
-    if isinstance(node, (Seq, Alt)):
-        children = node.items if isinstance(node, Seq) else node.options
-        return set().union(*(words_of(c, slots) for c in children))
-    if isinstance(node, Opt):
-        return words_of(node.inner, slots)
-    raise TypeError(node)
+    words: set[str] = set()
+    for n in walk(node):
+        if isinstance(n, Word):
+            words.update(n.text.split())
+        elif isinstance(n, SlotRef):
+            words.update(w for phrase in slots[n.slot].values for w in phrase.split())
+    return words

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Recognition score of the offline default path: espeak-ng speech -> wake + PocketSphinx grammar
+-> fast path, through the real pipeline. Prints accuracy per speaking rate, the misses, and
+per-stage timings from the end of speech.
+
+    python tools/measure_recognition.py [--rates 140 170 200] [--realtime]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+
+from cockpit.audio.simmic import simulated_microphone
+from cockpit.brain.fastpath import FastPath
+from cockpit.config import Settings
+from cockpit.pipeline import Assistant
+from cockpit.scenario import driver_speech
+
+COMMANDS = [
+    "set the temperature to twenty two degrees", "set the passenger temperature to nineteen degrees",
+    "make it warmer", "I'm cold", "it's too hot in here", "lower the temperature",
+    "set the fan speed to three", "turn off the fan", "turn on the air conditioning", "switch off the a c",
+    "open my window a bit", "open the passenger window halfway", "close all the windows", "close the window",
+    "pause the music", "resume the music", "next track", "go back", "set the volume to five",
+    "turn it down", "turn it up", "mute", "unmute the radio",
+    "navigate to the airport", "take me home", "navigate to work",
+    "find the nearest gas station", "is there a coffee shop nearby", "find a charging station",
+    "what's my fuel level", "how far can I go", "check the tyre pressure", "what is the outside temperature",
+]
+
+
+async def measure(rates: list[int], realtime: bool) -> None:
+    fp = FastPath()
+    settings = Settings.model_validate({"audio": {"output": {"sink": "none"}}})
+    a = Assistant(settings)
+    await a.prepare()
+    timings: dict[str, list[float]] = {}
+    total_ok = total = 0
+    for rate in rates:
+        ok = 0
+        for text in COMMANDS:
+            want = fp.parse(text)
+            clip = driver_speech(f"hey cockpit, {text}", rate)
+            turns = await a.listen(simulated_microphone([clip], realtime=realtime))
+            got = turns[0].tool_calls[0] if turns and turns[0].tool_calls else None
+            if got == want.call:
+                ok += 1
+                for k, v in turns[0].timings_ms.items():
+                    timings.setdefault(k, []).append(v)
+            else:
+                heard = turns[0].transcript if turns else "(no wake / no turn)"
+                print(f"  miss @{rate} wpm: {text!r} -> {heard!r}")
+        print(f"{rate} wpm: {ok}/{len(COMMANDS)} = {100 * ok / len(COMMANDS):.0f}%")
+        total_ok += ok
+        total += len(COMMANDS)
+    await a.close()
+    print(f"overall: {total_ok}/{total} = {100 * total_ok / total:.1f}% commands acted on correctly")
+    print("timings from the endpointer's decision (ms), p50 / max:")
+    for k, v in timings.items():
+        print(f"  {k:<10} {statistics.median(v):7.1f} / {max(v):7.1f}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rates", type=int, nargs="+", default=[140, 170, 200])
+    p.add_argument("--realtime", action="store_true", help="feed audio at real-time pace (slower; honest ASR latency)")
+    a = p.parse_args()
+    asyncio.run(measure(a.rates, a.realtime))
+
+
+if __name__ == "__main__":
+    main()
