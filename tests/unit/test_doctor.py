@@ -73,11 +73,9 @@ def test_run_checks_never_raises(monkeypatch):
 
     monkeypatch.setattr(doctor, "_espeak", boom)
     monkeypatch.setattr(models.Catalog, "load", bad_catalog)
-    monkeypatch.setitem(doctor._PROBES, "piper", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
     checks = {c.name: c for c in doctor.run_checks()}
     assert not checks["espeak-ng"].ok and "espeak exploded" in checks["espeak-ng"].detail
     assert not checks["model catalog"].ok and checks["model catalog"].fix == "fix the catalog"
-    assert not checks["piper"].ok and "crashed" in checks["piper"].detail
     assert "espeak-ng" in doctor.format_report(list(checks.values()))
 
 
