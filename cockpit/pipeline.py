@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import AsyncIterable
 
 import numpy as np
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 FALLBACKS = {
     "asr-no-text": "Sorry, I didn't catch that.",
-    "tool-bad-arguments": "Sorry, I can't do that.",
 }
 
 
@@ -43,7 +42,6 @@ class TurnInput:
     transcript: str
     trace: TurnTrace
     error: CockpitError | None = None
-    tool_calls: list[ToolCall] = field(default_factory=list)
 
 
 class Assistant:
@@ -71,7 +69,8 @@ class Assistant:
         self.listener.close()
 
     # -- state -----------------------------------------------------------------------------
-    def _go(self, trigger: Trigger) -> None:
+    def transition(self, trigger: Trigger) -> None:
+        """Advance the turn state machine and announce the new state on the bus."""
         new = advance(self.state, trigger)
         if new is not self.state:
             self.bus.emit(StateChanged(t=time.monotonic(), turn=self.turn_id, state=new.value,
@@ -103,16 +102,16 @@ class Assistant:
         route, reply, error = Route.NONE, "", None
         calls: list[ToolCall] = []
         if self.state is not TurnState.THINKING:
-            self._go(Trigger.UTTERANCE)
+            self.transition(Trigger.UTTERANCE)
         try:
             if heard.error is not None:
                 raise heard.error
             if not heard.transcript.strip():
                 raise NoSpeech("nothing was recognised in the utterance")
             route, reply, calls = self._decide(heard.transcript, trace, turn)
-            self._go(Trigger.REPLY)
+            self.transition(Trigger.REPLY)
         except asyncio.CancelledError:
-            self._go(Trigger.CANCEL)
+            self.transition(Trigger.CANCEL)
             raise
         except Exception as exc:
             error = exc.code if isinstance(exc, CockpitError) else "internal"
@@ -120,7 +119,7 @@ class Assistant:
                 log.exception("turn %s failed", turn)
             self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=error, message=str(exc).split("\n")[0]))
             reply = FALLBACKS.get(error, self.settings.session.fallback_reply)
-            self._go(Trigger.ERROR)
+            self.transition(Trigger.ERROR)
         audio_path = None
         try:
             audio_path = await self._speak(reply, trace, turn)
@@ -128,7 +127,7 @@ class Assistant:
             error = error or exc.code
             self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, message=str(exc), stage=Stage.TTS))
         finally:
-            self._go(Trigger.SPOKEN)
+            self.transition(Trigger.SPOKEN)
         summary = TurnSummary(t=time.monotonic(), turn=turn, transcript=heard.transcript, route=route,
                               tool_calls=tuple(calls), reply=reply, timings_ms=trace.timings_ms(),
                               error=error, audio_path=audio_path)

@@ -84,7 +84,7 @@ class CommandListener:
                 if listen_until is not None and not ep.in_speech and ep.audio_time > listen_until:
                     listen_until = None
                     if assistant.state is TurnState.LISTENING:
-                        assistant._go(Trigger.TIMEOUT)
+                        assistant.transition(Trigger.TIMEOUT)
         for ev in ep.flush():
             heard = await self._end(ev, needs_wake, assistant)
             if heard is not None and heard != "wake":
@@ -120,7 +120,7 @@ class CommandListener:
         if hit is not None:
             self.bus.emit(WakeDetected(t=time.monotonic(), turn=turn, phrase=hit.phrase, score=hit.score,
                                        audio_time=ev.audio_time - ev.speech_s + hit.end_s))
-            assistant._go(Trigger.WAKE)
+            assistant.transition(Trigger.WAKE)
             after_wake = ev.speech_s - hit.end_s
             if not text and after_wake < 0.6:
                 return "wake"  # a bare wake phrase: listen for the command

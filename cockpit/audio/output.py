@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import time
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,6 @@ class ReplySink:
             path = Path(self.settings.reply_dir) / f"turn-{turn:03d}.wav"
         if path is not None:
             await asyncio.to_thread(write_wav, path, audio, rate)
-        import time
         bus.emit(AudioOut(t=time.monotonic(), turn=turn, sample_rate=rate, duration=len(audio) / rate,
                           path=str(path) if path else None))
         return str(path) if path else None
