@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from cockpit.config import ConfigError, Settings, load_config
+from cockpit.config import ConfigError, Settings, load_config, parse_config
 from cockpit.errors import CockpitError
 from cockpit.events import Event, TurnSummary
 
@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--wake", choices=["phrase", "none"], help="require the wake phrase (default: from config "
                      "for --wav; 'none' for --say unless the text starts with the wake word)")
     sim.add_argument("--fast", action="store_true", help="feed audio as fast as possible instead of real time")
+    sim.add_argument("--asr", choices=["sphinx", "whisper"], help="recogniser (default: from config)")
+    sim.add_argument("--whisper-model", metavar="NAME|DIR", help="Whisper catalog name or model directory")
+    sim.add_argument("--vad", choices=["webrtc", "silero"], help="voice activity detector (default: from config)")
+    sim.add_argument("--language", choices=["en", "zh", "auto"], help="recognition language (whisper)")
 
     demo = sub.add_parser("demo", help="a spoken, offline drive scenario", description="Run a scripted drive.")
     demo.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario YAML")
@@ -75,6 +79,22 @@ def _human(summary: TurnSummary) -> str:
     return "\n".join(lines)
 
 
+def _override(settings: Settings, wake: str | None, args: argparse.Namespace) -> Settings:
+    """Apply command-line choices on top of the config, re-validated as a whole."""
+    data = settings.model_dump()
+    if wake is not None:
+        data["wake"]["mode"] = wake
+    if args.asr:
+        data["asr"]["engine"] = args.asr
+    if args.whisper_model:
+        data["asr"]["whisper"]["model"] = args.whisper_model
+    if args.language:
+        data["asr"]["language"] = args.language
+    if args.vad:
+        data["vad"]["engine"] = args.vad
+    return parse_config(data, "<command line>")
+
+
 async def _sim(args: argparse.Namespace, settings: Settings) -> int:
     from cockpit.audio.formats import read_wav
     from cockpit.audio.simmic import simulated_microphone
@@ -84,8 +104,7 @@ async def _sim(args: argparse.Namespace, settings: Settings) -> int:
     wake = args.wake
     if args.say and wake is None:
         wake = "phrase" if args.say.lower().lstrip().startswith(("hey cockpit", "cockpit", "okay cockpit")) else "none"
-    if wake is not None:
-        settings = settings.model_copy(update={"wake": settings.wake.model_copy(update={"mode": wake})})
+    settings = _override(settings, wake, args)
     assistant = Assistant(settings)
     assistant.bus.subscribe(_print_events(args.json))
     if args.out:
@@ -148,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if exc.code.startswith(("audio-bad", "config")) else 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        sys.stderr.close()
+        return 0
     return 0
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cockpit.errors import CockpitError
 
@@ -35,8 +35,12 @@ class AudioSettings(Section):
 
 
 class VadSettings(Section):
-    engine: Literal["webrtc"] = "webrtc"
-    """Voice activity detector: 'webrtc' is the C VAD shipped inside the pocketsphinx wheel."""
+    engine: Literal["webrtc", "silero"] = "webrtc"
+    """'webrtc': the C VAD inside the pocketsphinx wheel (30 ms frames, microseconds each);
+    'silero': the Silero ONNX model inside the faster-whisper wheel (32 ms frames, ~6 ms CPU
+    per second of audio), far more robust to cabin noise."""
+    threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    """Silero: speech probability above which a frame is speech."""
     aggressiveness: int = Field(3, ge=0, le=3)
     """0 lets most sound through as speech, 3 is strictest. Below 3 this detector calls
     steady broadband noise (fans, road) speech, so 3 is the default."""
@@ -49,6 +53,9 @@ class EndpointSettings(Section):
     """Continuous speech needed to declare that the driver started talking."""
     hangover_ms: int = Field(600, ge=100, le=3000)
     """Silence after speech before the utterance is declared finished."""
+    hangover_complete_ms: int = Field(300, ge=100, le=3000)
+    """Shorter hangover used while the partial transcript already parses as a complete
+    command (the fast path matches it): the driver is most likely done."""
     min_speech_ms: int = Field(250, ge=0, le=5000)
     """Shorter bursts (a cough, a click) are discarded."""
     max_utterance_s: float = Field(12.0, gt=1.0, le=120.0)
@@ -78,12 +85,38 @@ class SphinxSettings(Section):
     """Posterior below which a grammar hypothesis is rejected as 'not understood'."""
 
 
+class WhisperSettings(Section):
+    model: str = "whisper-tiny"
+    """A catalog name (models/<name>/, fetched by `cockpit models pull`) or a model directory."""
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    """Where CTranslate2 runs: 'cuda' on a Jetson or a GPU box."""
+    compute_type: Literal["int8", "int8_float16", "int8_float32", "float16", "float32", "default"] = "int8"
+    """Weight/compute precision: int8 on CPU, float16 or int8_float16 on CUDA."""
+    cpu_threads: int = Field(0, ge=0, le=64)
+    """Intra-op threads; 0 lets CTranslate2 choose."""
+    beam_size: int = Field(1, ge=1, le=10)
+    """1 = greedy, lowest latency."""
+    hotwords: str = "temperature window navigate volume fan air conditioning seat heating defrost"
+    """Vehicle vocabulary biasing the decoder (faster-whisper hotwords)."""
+    partial_interval_ms: int = Field(600, ge=100, le=5000)
+    """How much new audio triggers a partial re-decode while the driver speaks."""
+
+
 class AsrSettings(Section):
-    engine: Literal["sphinx"] = "sphinx"
-    """'sphinx': PocketSphinx constrained by the command grammar (offline, no download)."""
-    language: Literal["en"] = "en"
-    """Recognition language."""
+    engine: Literal["sphinx", "whisper"] = "sphinx"
+    """'sphinx': PocketSphinx constrained by the command grammar (offline, no download);
+    'whisper': faster-whisper, open vocabulary (needs a model: `cockpit models pull whisper-base`)."""
+    language: Literal["en", "zh", "auto"] = "en"
+    """Recognition language; 'auto' lets Whisper detect it. The grammar recogniser is English only."""
     sphinx: SphinxSettings = SphinxSettings()
+    whisper: WhisperSettings = WhisperSettings()
+
+    @model_validator(mode="after")
+    def _language_supported(self) -> "AsrSettings":
+        if self.engine == "sphinx" and self.language != "en":
+            raise ValueError(f"asr.language {self.language!r} needs asr.engine: whisper "
+                             "(the grammar recogniser is English only)")
+        return self
 
 
 class FastPathSettings(Section):

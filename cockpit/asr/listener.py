@@ -13,9 +13,13 @@ from typing import TYPE_CHECKING, AsyncIterable, AsyncIterator
 
 import numpy as np
 
+import asyncio
+
+from cockpit.asr.base import Partial, Recognizer
 from cockpit.asr.sphinx import SphinxCommands
+from cockpit.asr.whisper import WhisperStream
 from cockpit.audio.endpoint import Discarded, Endpointer, Ended, Started
-from cockpit.audio.vad import WebRtcVad
+from cockpit.audio.vad import make_vad
 from cockpit.brain.fastpath import FastPath
 from cockpit.bus import EventBus
 from cockpit.config import Settings
@@ -35,20 +39,23 @@ class CommandListener:
         self.settings = settings
         self.bus = bus
         wake = settings.wake.keyphrase.lower() if settings.wake.mode == "phrase" else None
-        self.asr = SphinxCommands(settings.asr, fastpath.jsgf(wake=wake))
+        self.fastpath = fastpath
+        self.asr: Recognizer = (WhisperStream(settings.asr) if settings.asr.engine == "whisper"
+                                else SphinxCommands(settings.asr, fastpath.jsgf(wake=wake)))
         self.spotter = PhraseSpotter(settings.wake) if settings.wake.mode == "phrase" else None
-        self.vad = WebRtcVad(settings.vad, settings.audio)
+        self.vad = make_vad(settings.vad, settings.audio)
+        self._ep: Endpointer | None = None
+        self._turn_hint = 0
         self._asr_thread = EngineThread("asr")
         self._wake_thread = EngineThread("wake")
         words = r"\s+".join(map(re.escape, settings.wake.keyphrase.lower().split()))
         self._wake_prefix = re.compile(rf"^(?:(?:hey|okay)\s+)?{words}\b\s*")
 
     async def prepare(self) -> None:
-        jobs = [self._asr_thread.run(self.asr.prepare)]
+        jobs = [self._asr_thread.submit(self.asr.prepare)]
         if self.spotter is not None:
-            jobs.append(self._wake_thread.run(self.spotter.prepare))
-        for job in jobs:
-            await job
+            jobs.append(self._wake_thread.submit(self.spotter.prepare))
+        await asyncio.gather(*jobs)
 
     def close(self) -> None:
         self._asr_thread.close()
@@ -61,7 +68,7 @@ class CommandListener:
         return [data[i:i + n] for i in range(0, cut, n)], data[cut:]
 
     async def utterances(self, frames: AsyncIterable[np.ndarray], assistant: "Assistant") -> AsyncIterator["TurnInput"]:
-        ep = Endpointer(self.settings.endpoint, self.vad.frame_samples)
+        ep = self._ep = Endpointer(self.settings.endpoint, self.vad.frame_samples)
         listen_until: float | None = None   # audio time until which no wake phrase is needed
         needs_wake = False
         rest = np.zeros(0, np.int16)
@@ -98,11 +105,21 @@ class CommandListener:
         return needs_wake
 
     def _feed(self, audio: np.ndarray, needs_wake: bool, start: bool = False) -> None:
-        self._asr_thread.submit(self.asr.feed, audio)
+        self._asr_thread.submit(self.asr.feed, audio).add_done_callback(self._on_partial)
         if needs_wake and self.spotter is not None:
             if start:
                 self._wake_thread.submit(self.spotter.start)
             self._wake_thread.submit(self.spotter.feed, audio)
+
+    def _on_partial(self, fut: "asyncio.Future[Partial | None]") -> None:
+        """A partial transcript: show it, and tell the endpointer when it is a whole command."""
+        if fut.cancelled() or fut.exception() is not None or fut.result() is None:
+            return
+        text = self._wake_prefix.sub("", fut.result().text)
+        if not text or self._ep is None or not self._ep.in_speech:
+            return
+        self.bus.emit(Transcript(t=time.monotonic(), text=text, final=False))
+        self._ep.complete = self.fastpath.parse(text) is not None
 
     async def _end(self, ev: Ended | Discarded, needs_wake: bool, assistant: "Assistant"):
         from cockpit.pipeline import TurnInput

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
 
 import numpy as np
 import pocketsphinx
 
+from cockpit.asr.base import Partial, Recognition
 from cockpit.config import AsrSettings
 from cockpit.errors import EngineMissing
 
@@ -27,10 +27,7 @@ def dictionary_words() -> set[str]:
         return {line.split(" ", 1)[0] for line in fh if line.strip()} | set(EXTRA_PRONUNCIATIONS)
 
 
-@dataclass(frozen=True)
-class Recognition:
-    text: str
-    confidence: float | None
+PARTIAL_EVERY = 16000 * 3 // 10  # a partial hypothesis every 300 ms of audio
 
 
 class SphinxCommands:
@@ -66,10 +63,17 @@ class SphinxCommands:
     def start(self) -> None:
         self.decoder.start_utt()
         self._frames = 0
+        self._last_partial = 0
 
-    def feed(self, samples: np.ndarray) -> None:
+    def feed(self, samples: np.ndarray) -> Partial | None:
+        """Decode more audio; every ``PARTIAL_EVERY`` samples return the best path so far."""
         self.decoder.process_raw(np.ascontiguousarray(samples, dtype=np.int16).tobytes(), False, False)
         self._frames += len(samples)
+        if self._frames - self._last_partial < PARTIAL_EVERY:
+            return None
+        self._last_partial = self._frames
+        hyp = self.decoder.hyp()
+        return Partial("", hyp.hypstr.strip()) if hyp is not None and hyp.hypstr.strip() else None
 
     def finish(self) -> Recognition:
         d = self.decoder

@@ -7,7 +7,9 @@ last word).
 
 Policy (defaults in EndpointSettings):
 - speech starts after ``start_ms`` of consecutive speech frames;
-- it ends after ``hangover_ms`` of consecutive non-speech;
+- it ends after ``hangover_ms`` of consecutive non-speech, or after the shorter
+  ``hangover_complete_ms`` while the caller marks the partial transcript as a complete
+  command (``complete = True``): adaptive, because a finished command needs no long wait;
 - utterances shorter than ``min_speech_ms`` are discarded (clicks, coughs);
 - at ``max_utterance_s`` the utterance is cut and marked truncated; the next frames are
   ignored until silence, so a monologue cannot grow memory without bound.
@@ -55,6 +57,7 @@ class Endpointer:
         self.frame_s = frame_samples / rate
         self._start_frames = max(1, round(settings.start_ms / 1000 / self.frame_s))
         self._hang_frames = max(1, round(settings.hangover_ms / 1000 / self.frame_s))
+        self._hang_complete = max(1, round(settings.hangover_complete_ms / 1000 / self.frame_s))
         self._max_frames = int(settings.max_utterance_s / self.frame_s)
         self._preroll: deque[np.ndarray] = deque(maxlen=max(1, round(settings.preroll_ms / 1000 / self.frame_s)))
         self.reset()
@@ -69,6 +72,9 @@ class Endpointer:
         self._last_speech = 0
         self._draining = False  # after truncation: wait for silence before listening again
         self._preroll.clear()
+        self.complete = False
+        """Set by the caller while the partial transcript is a complete command: the
+        shorter ``hangover_complete_ms`` then ends the utterance."""
 
     @property
     def audio_time(self) -> float:
@@ -109,7 +115,7 @@ class Endpointer:
         if self.n - self._start_frame >= self._max_frames:
             self._draining = self._run < self._hang_frames
             return [self._finish(truncated=True)]
-        if self._run >= self._hang_frames:
+        if self._run >= (self._hang_complete if self.complete else self._hang_frames):
             return [self._finish(truncated=False)]
         return []
 
@@ -118,6 +124,7 @@ class Endpointer:
         end_time = self._last_speech * self.frame_s
         audio = np.concatenate(self._utt) if self._utt else np.zeros(0, np.int16)
         self.in_speech = False
+        self.complete = False
         self._utt = []
         self._run = 0
         if speech_s * 1000 < self.s.min_speech_ms and not truncated:

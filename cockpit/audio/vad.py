@@ -9,6 +9,7 @@ import numpy as np
 import pocketsphinx
 
 from cockpit.audio.formats import SAMPLE_RATE, rms_dbfs
+from cockpit.audio.silero import SileroVad
 from cockpit.config import AudioSettings, VadSettings
 
 
@@ -26,3 +27,10 @@ class WebRtcVad:
         if rms_dbfs(frame) < self.min_level_dbfs:
             return False
         return bool(self._vad.is_speech(np.ascontiguousarray(frame, dtype=np.int16).tobytes()))
+
+
+def make_vad(vad: VadSettings, audio: AudioSettings) -> "WebRtcVad | SileroVad":
+    """The configured detector. Both answer ``is_speech(frame)`` for ``frame_samples`` frames."""
+    if vad.engine == "silero":
+        return SileroVad(threshold=vad.threshold)
+    return WebRtcVad(vad, audio)

@@ -1,0 +1,38 @@
+"""What every recogniser gives back, and the interface the listener drives."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The final transcript of one utterance."""
+
+    text: str
+    confidence: float | None
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A transcript while the driver is still speaking."""
+
+    committed: str
+    """Words that will not change any more (empty when the engine cannot tell)."""
+    tentative: str
+    """The rest of the current best hypothesis."""
+
+    @property
+    def text(self) -> str:
+        return f"{self.committed} {self.tentative}".strip()
+
+
+class Recognizer(Protocol):
+    """Blocking, one utterance at a time; the listener calls it on the ASR worker thread."""
+
+    def prepare(self) -> None: ...
+    def start(self) -> None: ...
+    def feed(self, samples: np.ndarray) -> Partial | None: ...
+    def finish(self) -> Recognition: ...
