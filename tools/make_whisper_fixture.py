@@ -152,7 +152,13 @@ def _bytes_to_unicode() -> List[str]:
 
 
 def _bpe_vocab_and_merges() -> Tuple[Dict[str, int], List[Tuple[str, str]]]:
-    """A synthetic but valid byte-level BPE: 256 byte symbols + 50001 two-symbol merges."""
+    """A synthetic but valid byte-level BPE: 256 byte symbols + 50000 two-symbol merges,
+    and id 50256 = "" (the empty token).
+
+    The real multilingual Whisper vocabulary has "" at id 50256 (English-only ones
+    have <|endoftext|> there), and ctranslate2 4.8.5's WhisperReplica sets
+    is_multilingual from whether "" is in the vocabulary, so it must be there.
+    """
     alphabet = _bytes_to_unicode()
     vocab = {ch: i for i, ch in enumerate(alphabet)}
     # Order symbols roughly by how common they are, so common pairs get merged first.
@@ -161,7 +167,7 @@ def _bpe_vocab_and_merges() -> Tuple[Dict[str, int], List[Tuple[str, str]]]:
     seen = set(common)
     order = common + [c for c in alphabet if c not in seen]
     merges: List[Tuple[str, str]] = []
-    needed = N_TEXT_TOKENS - len(alphabet)
+    needed = N_TEXT_TOKENS - 1 - len(alphabet)
     for a, b in itertools.product(order, order):
         if len(merges) >= needed:
             break
@@ -170,7 +176,8 @@ def _bpe_vocab_and_merges() -> Tuple[Dict[str, int], List[Tuple[str, str]]]:
             continue
         vocab[tok] = len(vocab)
         merges.append((a, b))
-    assert len(vocab) == N_TEXT_TOKENS, len(vocab)
+    vocab[""] = len(vocab)  # 50256
+    assert len(vocab) == N_TEXT_TOKENS and vocab[""] == EOT_ID - 1, len(vocab)
     return vocab, merges
 
 
