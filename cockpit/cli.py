@@ -29,8 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--config", type=Path, help="config YAML (default: built-in defaults)")
     sim.add_argument("--out", type=Path, help="write the spoken answer to this WAV file")
     sim.add_argument("--json", action="store_true", help="print JSON Lines events; the last line is the turn summary")
-    sim.add_argument("--wake", choices=["phrase", "none"], help="require the wake phrase (default: from config "
-                     "for --wav; 'none' for --say unless the text starts with the wake word)")
+    sim.add_argument("--wake", choices=["phrase", "model", "ptt", "none"],
+                     help="wake backend (default: from config for --wav; for --say, 'phrase' when the text starts "
+                     "with the wake word, else 'none'); 'ptt' holds the talk button for the whole input")
     sim.add_argument("--fast", action="store_true", help="feed audio as fast as possible instead of real time")
     sim.add_argument("--asr", choices=["sphinx", "whisper"], help="recogniser (default: from config)")
     sim.add_argument("--whisper-model", metavar="NAME|DIR", help="Whisper catalog name or model directory")
@@ -109,6 +110,8 @@ async def _sim(args: argparse.Namespace, settings: Settings) -> int:
     assistant.bus.subscribe(_print_events(args.json))
     if args.out:
         assistant.sink.next_path = args.out
+    if settings.wake.mode == "ptt":
+        assistant.listener.spotter.press()  # the simulated driver holds the talk button
     await assistant.prepare()
     try:
         if args.text is not None:

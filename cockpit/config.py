@@ -64,16 +64,32 @@ class EndpointSettings(Section):
     """Audio kept from before speech start so the first syllable is never clipped."""
 
 
+class OpenWakeWordSettings(Section):
+    models: list[str] = []
+    """openWakeWord wake-model .onnx files (e.g. models/openwakeword/hey_jarvis_v0.1.onnx);
+    each is spotted, and a hit is named by the file's stem. Supplied by the user."""
+    melspec_model: str = "models/openwakeword/melspectrogram.onnx"
+    """openWakeWord's shared melspectrogram feature model."""
+    embedding_model: str = "models/openwakeword/embedding_model.onnx"
+    """openWakeWord's shared speech-embedding feature model."""
+    threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    """Score (0..1) a wake model must exceed; higher = fewer false wakes, more misses."""
+    threads: int = Field(1, ge=1, le=8)
+    """onnxruntime intra-op threads per model."""
+
+
 class WakeSettings(Section):
-    mode: Literal["phrase", "ptt", "none"] = "phrase"
-    """phrase: a spoken keyword starts a turn; ptt: push-to-talk (every utterance is a
-    command); none: every utterance is a command (bench and tests)."""
+    mode: Literal["phrase", "model", "ptt", "none"] = "phrase"
+    """phrase: a spoken keyword (PocketSphinx) starts a turn; model: openWakeWord models;
+    ptt: push-to-talk (speech while the button is held is a command); none: every utterance
+    is a command (bench and tests)."""
     keyphrase: str = "cockpit"
     """Word(s) spotted by PocketSphinx; 'hey cockpit' works because 'cockpit' is spotted."""
     threshold: float = Field(1e-25, gt=0.0, le=1.0)
     """Detection threshold: smaller detects more (and false-wakes more). 1e-30 .. 1e-10."""
     listen_s: float = Field(6.0, gt=0.5, le=30.0)
     """After a bare wake phrase, how long to wait for the command."""
+    openwakeword: OpenWakeWordSettings = OpenWakeWordSettings()
 
 
 class SphinxSettings(Section):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,3 +26,16 @@ def speech():
     if shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is required for the speech tests: sudo apt-get install espeak-ng")
     return _speech
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / ".cache" / "fixtures"
+"""Fixture models made by code (tools/), built once and cached here (git-ignored)."""
+
+
+@pytest.fixture(scope="session")
+def whisper_tiny() -> Path:
+    """A CTranslate2 Whisper model of the real tiny shape with random weights."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from make_whisper_fixture import make_whisper_fixture
+    return make_whisper_fixture(FIXTURES / "whisper-tiny", preset="tiny")

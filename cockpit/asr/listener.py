@@ -1,9 +1,10 @@
 """From frames to commands: VAD -> endpointer -> wake spotter + grammar recogniser.
 
 Both engines decode incrementally on their own worker threads while the driver speaks. A
-segment becomes a command when it contains the wake phrase (said in one breath with the
-command, or alone and followed by the command within ``wake.listen_s``), or always when
-wake mode is push-to-talk / none. Segments without the wake phrase are ignored.
+segment becomes a command when its wake backend fires during it (the phrase said in one
+breath with the command, an openWakeWord model, or the push-to-talk button held), or when a
+bare wake was heard within ``wake.listen_s`` before it; with wake mode 'none' every segment
+is a command. Other segments are ignored.
 """
 from __future__ import annotations
 
@@ -27,11 +28,25 @@ from cockpit.errors import NoSpeech
 from cockpit.events import SpeechEnded, SpeechStarted, Stage, Transcript, WakeDetected
 from cockpit.session import Trigger, TurnState
 from cockpit.trace import TurnTrace
+from cockpit.wake.openwakeword import ModelSpotter
 from cockpit.wake.phrase import PhraseSpotter
+from cockpit.wake.ptt import PushToTalk
 from cockpit.worker import EngineThread
 
 if TYPE_CHECKING:
     from cockpit.pipeline import Assistant, TurnInput
+
+
+def make_spotter(settings: Settings) -> "PhraseSpotter | ModelSpotter | PushToTalk | None":
+    """The wake backend for ``wake.mode``; all share prepare/start/feed/finish -> WakeHit."""
+    mode = settings.wake.mode
+    if mode == "phrase":
+        return PhraseSpotter(settings.wake)
+    if mode == "model":
+        return ModelSpotter(settings.wake.openwakeword)
+    if mode == "ptt":
+        return PushToTalk()
+    return None
 
 
 class CommandListener:
@@ -42,7 +57,7 @@ class CommandListener:
         self.fastpath = fastpath
         self.asr: Recognizer = (WhisperStream(settings.asr) if settings.asr.engine == "whisper"
                                 else SphinxCommands(settings.asr, fastpath.jsgf(wake=wake)))
-        self.spotter = PhraseSpotter(settings.wake) if settings.wake.mode == "phrase" else None
+        self.spotter = make_spotter(settings)
         self.vad = make_vad(settings.vad, settings.audio)
         self._ep: Endpointer | None = None
         self._turn_hint = 0
@@ -115,11 +130,15 @@ class CommandListener:
         """A partial transcript: show it, and tell the endpointer when it is a whole command."""
         if fut.cancelled() or fut.exception() is not None or fut.result() is None:
             return
-        text = self._wake_prefix.sub("", fut.result().text)
-        if not text or self._ep is None or not self._ep.in_speech:
+        text = fut.result().text
+        if isinstance(self.spotter, PhraseSpotter):
+            text = self._wake_prefix.sub("", text)
+        if not text:
             return
+        # partials resolve in feed order on the ASR thread, so they always precede the final
         self.bus.emit(Transcript(t=time.monotonic(), text=text, final=False))
-        self._ep.complete = self.fastpath.parse(text) is not None
+        if self._ep is not None and self._ep.in_speech:
+            self._ep.complete = self.fastpath.parse(text) is not None
 
     async def _end(self, ev: Ended | Discarded, needs_wake: bool, assistant: "Assistant"):
         from cockpit.pipeline import TurnInput
@@ -130,7 +149,7 @@ class CommandListener:
         hit = await self._wake_thread.run(self.spotter.finish) if needs_wake and self.spotter else None
         if isinstance(ev, Discarded) or (needs_wake and hit is None):
             return None
-        text = self._wake_prefix.sub("", recognition.text) if self.spotter else recognition.text
+        text = self._wake_prefix.sub("", recognition.text) if isinstance(self.spotter, PhraseSpotter) else recognition.text
         turn = assistant.next_turn()
         self.bus.emit(SpeechEnded(t=time.monotonic(), turn=turn, audio_time=ev.audio_time,
                                   duration=ev.speech_s, truncated=ev.truncated))

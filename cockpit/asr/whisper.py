@@ -1,6 +1,7 @@
 """faster-whisper (CTranslate2) recogniser with streaming partials.
 
-While the driver speaks, the utterance so far is re-decoded every ``partial_interval_ms``;
+While the driver speaks, the utterance so far is re-decoded every ``partial_interval_ms``
+(or every 1.5x the last decode time, whichever is longer, so a slow board never builds a backlog);
 words on which the last two hypotheses agree are committed (LocalAgreement-2, as in
 whisper_streaming) and never retracted. At the end of speech one final decode runs with
 the committed words as the decoder prefix, so only the unstable tail is generated again.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +64,7 @@ class WhisperStream:
         self._since_decode = 0
         self._last_words: list[str] = []
         self._committed: list[str] = []
+        self._decode_s = 0.0
 
     def prepare(self) -> None:
         if importlib.util.find_spec("faster_whisper") is None:
@@ -105,10 +108,14 @@ class WhisperStream:
         self._audio.append(np.asarray(samples, dtype=np.int16))
         self._samples += len(samples)
         self._since_decode += len(samples)
-        if self._since_decode < self.w.partial_interval_ms * SAMPLE_RATE // 1000:
+        # never re-decode faster than decoding takes: a slow board gets fewer partials, not a backlog
+        interval = max(self.w.partial_interval_ms / 1000, 1.5 * self._decode_s)
+        if self._since_decode < interval * SAMPLE_RATE:
             return None
         self._since_decode = 0
+        t0 = time.perf_counter()
         words = self._decode(self._buffer(), prefix=None)
+        self._decode_s = time.perf_counter() - t0
         agreed = agreed_prefix(self._last_words, words)
         if len(agreed) > len(self._committed):
             self._committed = agreed
