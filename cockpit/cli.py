@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--wav", type=Path, help="a WAV file of the driver speaking (any rate/channels)")
     src.add_argument("--say", metavar="TEXT", help="text spoken by espeak-ng into the simulated microphone")
     src.add_argument("--text", metavar="TEXT", help="typed text: skips speech recognition")
+    src.add_argument("--mic", action="store_true", help="listen on the real microphone (audio.input) until Ctrl-C")
     sim.add_argument("--config", type=Path, help="config YAML (default: built-in defaults)")
     sim.add_argument("--out", type=Path, help="write the spoken answer to this WAV file")
     sim.add_argument("--json", action="store_true", help="print JSON Lines events; the last line is the turn summary")
@@ -33,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="wake backend (default: from config for --wav; for --say, 'phrase' when the text starts "
                      "with the wake word, else 'none'); 'ptt' holds the talk button for the whole input")
     sim.add_argument("--fast", action="store_true", help="feed audio as fast as possible instead of real time")
+    sim.add_argument("--noise-snr", type=float, metavar="DB", help="mix simulated cabin noise (engine + road) at this SNR")
     sim.add_argument("--asr", choices=["sphinx", "whisper"], help="recogniser (default: from config)")
     sim.add_argument("--whisper-model", metavar="NAME|DIR", help="Whisper catalog name or model directory")
     sim.add_argument("--vad", choices=["webrtc", "silero"], help="voice activity detector (default: from config)")
@@ -116,18 +118,40 @@ async def _sim(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.text is not None:
             summaries = [await assistant.text_turn(args.text)]
+        elif args.mic:
+            summaries = await _listen_to_microphone(assistant, settings, args.json)
         else:
             audio = read_wav(args.wav) if args.wav else driver_speech(args.say)
-            mic = simulated_microphone([audio], realtime=not args.fast)
+            mic = simulated_microphone([audio], realtime=not args.fast, noise_snr_db=args.noise_snr)
             summaries = await assistant.listen(mic)
     finally:
         await assistant.close()
-    if not args.json:
+    if not args.json and not args.mic:
         for s in summaries:
             print(_human(s))
         if not summaries:
             print("no turn: nothing was heard" + (" (no wake phrase; try --wake none)" if settings.wake.mode == "phrase" else ""))
     return 0
+
+
+async def _listen_to_microphone(assistant, settings: Settings, as_json: bool) -> list[TurnSummary]:
+    """Real microphone: device loss and recovery become error events; Ctrl-C ends it."""
+    import time
+
+    from cockpit.audio.capture import Microphone
+    from cockpit.events import ErrorRaised, Stage
+
+    def on_event(code: str, message: str) -> None:
+        assistant.bus.emit(ErrorRaised(t=time.monotonic(), code=code, message=message, stage=Stage.VAD))
+        if not as_json:
+            print(f"[{code}] {message}", file=sys.stderr)
+
+    mic = Microphone(settings.audio.input, on_event=on_event)
+    device = await asyncio.to_thread(mic.prepare)
+    if not as_json:
+        print(f"listening on input device {device} (say 'hey cockpit, ...'); Ctrl-C to stop", file=sys.stderr)
+        assistant.bus.subscribe(lambda e: print(_human(e)) if isinstance(e, TurnSummary) else None)
+    return await assistant.listen(mic.frames())
 
 
 def _config_check(files: list[Path]) -> int:

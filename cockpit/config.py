@@ -19,6 +19,30 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
+class InputSettings(Section):
+    """Microphone capture (``cockpit sim --mic``; the daemon). Also the options of
+    :class:`cockpit.audio.capture.Microphone`."""
+
+    device: str | int | None = None
+    """Input device: a unique part of its name, a PortAudio index, or null for the system default."""
+    samplerate: int | None = Field(None, gt=0)
+    """Capture rate in Hz; null uses the device's own default rate (resampled to 16 kHz)."""
+    channels: int = Field(1, ge=1, le=32)
+    """Channels to open; more than one is averaged to mono."""
+    block_ms: int = Field(20, ge=5, le=200)
+    """PortAudio block length in milliseconds."""
+    buffer_s: float = Field(2.0, gt=0, le=30)
+    """Ring buffer length; the oldest audio is overwritten when the consumer falls behind (counted)."""
+    stall_s: float = Field(2.0, gt=0, le=60)
+    """No audio for this long while the stream is open counts as a lost device."""
+    retry_initial_s: float = Field(0.5, gt=0, le=60)
+    """First wait before reopening a lost device; doubles after each failure."""
+    retry_max_s: float = Field(8.0, gt=0, le=600)
+    """Cap on the reopen back-off."""
+    rescan: bool = True
+    """Re-initialise PortAudio before each reopen so a re-plugged USB microphone is found."""
+
+
 class OutputSettings(Section):
     sink: Literal["speaker", "file", "none"] = "file"
     """Where replies go: the sound card, WAV files only, or nowhere."""
@@ -31,11 +55,12 @@ class OutputSettings(Section):
 class AudioSettings(Section):
     frame_ms: Literal[10, 20, 30] = 30
     """VAD frame length in milliseconds (the WebRTC-style VAD accepts 10, 20 or 30)."""
+    input: InputSettings = InputSettings()
     output: OutputSettings = OutputSettings()
 
 
 class VadSettings(Section):
-    engine: Literal["webrtc", "silero"] = "webrtc"
+    engine: Literal["webrtc", "silero"] = "silero"
     """'webrtc': the C VAD inside the pocketsphinx wheel (30 ms frames, microseconds each);
     'silero': the Silero ONNX model inside the faster-whisper wheel (32 ms frames, ~6 ms CPU
     per second of audio), far more robust to cabin noise."""

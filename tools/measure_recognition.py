@@ -3,7 +3,7 @@
 -> fast path, through the real pipeline. Prints accuracy per speaking rate, the misses, and
 per-stage timings from the end of speech.
 
-    python tools/measure_recognition.py [--rates 140 170 200] [--realtime]
+    python tools/measure_recognition.py [--rates 140 170 200] [--realtime] [--snr 20 10 5] [--wake phrase none]
 """
 from __future__ import annotations
 
@@ -30,19 +30,21 @@ COMMANDS = [
 ]
 
 
-async def measure(rates: list[int], realtime: bool) -> None:
+async def measure(rates: list[int], realtime: bool, snr: float | None = None, wake: str = "phrase") -> None:
     fp = FastPath()
-    settings = Settings.model_validate({"audio": {"output": {"sink": "none"}}})
+    settings = Settings.model_validate({"audio": {"output": {"sink": "none"}}, "wake": {"mode": wake}})
     a = Assistant(settings)
     await a.prepare()
+    prefix = "hey cockpit, " if wake == "phrase" else ""
+    print(f"-- wake {wake}, vad {settings.vad.engine}, " + (f"cabin noise at {snr:g} dB SNR" if snr is not None else "no noise"))
     timings: dict[str, list[float]] = {}
     total_ok = total = 0
     for rate in rates:
         ok = 0
         for text in COMMANDS:
             want = fp.parse(text)
-            clip = driver_speech(f"hey cockpit, {text}", rate)
-            turns = await a.listen(simulated_microphone([clip], realtime=realtime))
+            clip = driver_speech(f"{prefix}{text}", rate)
+            turns = await a.listen(simulated_microphone([clip], realtime=realtime, noise_snr_db=snr))
             got = turns[0].tool_calls[0] if turns and turns[0].tool_calls else None
             if got == want.call:
                 ok += 1
@@ -65,8 +67,14 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rates", type=int, nargs="+", default=[140, 170, 200])
     p.add_argument("--realtime", action="store_true", help="feed audio at real-time pace (slower; honest ASR latency)")
+    p.add_argument("--snr", type=float, nargs="*", default=[None],
+                   help="cabin-noise SNRs in dB to test (default: no noise)")
+    p.add_argument("--wake", choices=["phrase", "none"], nargs="+", default=["phrase"],
+                   help="'phrase' says 'hey cockpit, ...' (wake + command); 'none' scores the recogniser alone")
     a = p.parse_args()
-    asyncio.run(measure(a.rates, a.realtime))
+    for snr in a.snr:
+        for wake in a.wake:
+            asyncio.run(measure(a.rates, a.realtime, snr, wake))
 
 
 if __name__ == "__main__":

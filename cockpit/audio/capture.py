@@ -1,11 +1,8 @@
-"""The real microphone: a sound card in, 16 kHz mono int16 chunks out, surviving a lost device.
+"""The real microphone: sound card in, 16 kHz mono int16 out, surviving a device that disappears.
 
-The PortAudio callback only copies each block into a preallocated ring buffer and wakes the
-event loop; downmixing and resampling (soxr's streaming resampler, so chunk boundaries never
-click) happen on the consumer side in :meth:`Microphone.frames`. When the consumer falls behind
-the ring OVERWRITES THE OLDEST audio (the driver's latest words matter more than stale ones) and
-counts every lost device frame in ``stats().dropped``.
-"""
+The PortAudio callback only copies each block into a preallocated ring and wakes the loop; mono
+downmix and soxr streaming resampling run on the consumer side. A consumer that falls behind
+loses the OLDEST audio (the driver's latest words matter most); every lost frame is counted."""
 from __future__ import annotations
 
 import asyncio
@@ -18,50 +15,29 @@ import numpy as np
 import soxr
 
 from cockpit.audio.formats import SAMPLE_RATE
+from cockpit.config import InputSettings
 from cockpit.errors import AudioInputError
 
 log = logging.getLogger(__name__)
 LOST, RESTORED = "audio-input-lost", "audio-input-restored"
 
 
-@dataclass(frozen=True)
-class CaptureOptions:
-    """Field names match the ``audio.input`` settings, so ``CaptureOptions(**s.model_dump())`` works."""
-
-    device: str | int | None = None
-    """Input device: a unique name substring, a PortAudio index, or None for the system default."""
-    samplerate: int | None = None
-    """Capture rate in Hz; None uses the device's default (native) rate."""
-    channels: int = 1
-    """Channels to open; more than one is averaged to mono."""
-    block_ms: int = 20
-    """PortAudio block length in milliseconds."""
-    buffer_s: float = 2.0
-    """Ring buffer length: audio older than this is overwritten when the consumer falls behind."""
-    stall_s: float = 2.0
-    """No audio for this long while the stream is open counts as a lost device."""
-    retry_initial_s: float = 0.5
-    """First wait before reopening a lost device; doubles after each failed attempt."""
-    retry_max_s: float = 8.0
-    """Cap of the reopen back-off."""
-    rescan: bool = True
-    """Re-initialise PortAudio before each reopen so a re-plugged USB microphone is found
-    (PortAudio scans devices only at start); a reply playing at that instant is cut."""
+CaptureOptions = InputSettings
+"""The capture options are the ``audio.input`` settings (one model, validated once)."""
 
 
 @dataclass(frozen=True)
 class CaptureStats:
+    """Device frames captured / dropped (overwritten unread), PortAudio input-overflow callbacks,
+    reopens after loss, and 16 kHz samples delivered."""
+
     device: str | None
     samplerate: int
     captured: int
-    """Device frames delivered by PortAudio to the callback."""
     dropped: int
-    """Device frames overwritten in the ring before the consumer read them."""
     overflows: int
-    """Callbacks flagged 'input overflow' by PortAudio (audio lost before cockpit saw it)."""
     reconnects: int
     delivered: int
-    """16 kHz samples yielded by ``frames()``."""
     connected: bool
 
 
@@ -69,51 +45,43 @@ class RingBuffer:
     """Single-producer/single-consumer ring of (frames, channels) float32, overwrite-oldest.
 
     Lock-free: the writer publishes ``_claimed`` before it writes and ``_written`` after, so the
-    reader can discard anything the writer may have overwritten while it was copying.
+    reader discards anything the writer may have overwritten while it was copying.
     """
 
     def __init__(self, capacity: int, channels: int = 1):
         self.capacity = max(1, int(capacity))
-        self._buf = np.zeros((self.capacity, channels), np.float32)
-        self._claimed = self._written = self._read = 0
-        self.dropped = 0
-
-    @property
-    def nbytes(self) -> int:
-        return self._buf.nbytes
+        self.buf = np.zeros((self.capacity, channels), np.float32)
+        self._claimed = self._written = self._read = self.dropped = 0
 
     def pending_drops(self) -> int:
         return max(0, self._written - self.capacity - self._read)
 
     def write(self, block: np.ndarray) -> None:
-        """Producer side (audio thread): never blocks, never allocates for blocks <= capacity."""
-        cap, n = self.capacity, len(block)
-        if n > cap:
-            block = block[n - cap:]
-        start = self._written + n - len(block)
+        """Producer (audio thread): two slice copies, never blocks, never allocates."""
+        cap = self.capacity
+        start = self._written + max(0, len(block) - cap)
+        block = block[len(block) - min(len(block), cap):]
         m = len(block)
         self._claimed = start + m
         i = start % cap
         first = min(m, cap - i)
-        self._buf[i:i + first] = block[:first]
-        if first < m:
-            self._buf[:m - first] = block[first:]
+        self.buf[i:i + first] = block[:first]
+        self.buf[:m - first] = block[first:]
         self._written = start + m
 
     def read(self) -> np.ndarray:
-        """Consumer side: everything new and still intact, oldest first."""
-        w = self._written
-        start = max(self._read, self._claimed - self.capacity)
-        if start >= w:
-            out = self._buf[:0].copy()
+        """Consumer: everything new and still intact, oldest first."""
+        w, cap = self._written, self.capacity
+        start = min(w, max(self._read, self._claimed - cap))
+        i, j = start % cap, (w - 1) % cap + 1
+        if start == w:
+            out = self.buf[:0].copy()
         else:
-            i, j = start % self.capacity, (w - 1) % self.capacity + 1
-            out = self._buf[i:j].copy() if i < j else np.concatenate([self._buf[i:], self._buf[:j]])
-        valid = min(w, max(start, self._claimed - self.capacity))
-        out = out[valid - start:]
+            out = self.buf[i:j].copy() if i < j else np.concatenate([self.buf[i:], self.buf[:j]])
+        valid = min(w, max(start, self._claimed - cap))  # the writer may have lapped us mid-copy
         self.dropped += valid - self._read
         self._read = w
-        return out
+        return out[valid - start:]
 
 
 def backoff_delays(initial: float, cap: float):
@@ -131,28 +99,26 @@ def describe_inputs(devices: Sequence[Mapping[str, Any]]) -> str:
 
 
 def resolve_input_device(spec: str | int | None, devices: Sequence[Mapping[str, Any]], default: int = -1) -> int:
-    """``audio.input.device`` -> PortAudio index; unknown or ambiguous names list the inputs."""
+    """``audio.input.device`` -> PortAudio index; an unknown or ambiguous name lists the inputs."""
     inputs = [i for i, d in enumerate(devices) if d.get("max_input_channels", 0) > 0]
-    hint = ("set audio.input.device to a unique part of one of these names, or its [index], "
-            "or null for the system default")
     if not inputs:
-        raise AudioInputError("no audio input device on this machine",
+        raise AudioInputError("no audio input device on this machine (audio.input.device)",
                               hint="plug in a microphone, or use the simulated microphone (cockpit sim)",
                               code="audio-input-device")
     if spec is None:
         return default if default in inputs else inputs[0]
-    if isinstance(spec, int):
-        if spec in inputs:
-            return spec
-        found: list[int] = []
-    else:
-        exact = [i for i in inputs if devices[i]["name"].lower() == spec.lower()]
-        found = exact or [i for i in inputs if spec.lower() in devices[i]["name"].lower()]
+    found: list[int] = []
+    if isinstance(spec, int) and spec in inputs:
+        return spec
+    if isinstance(spec, str):
+        found = [i for i in inputs if devices[i]["name"].lower() == spec.lower()]
+        found = found or [i for i in inputs if spec.lower() in devices[i]["name"].lower()]
         if len(found) == 1:
             return found[0]
     what = "matches several" if found else "is not one of the"
     raise AudioInputError(f"audio.input.device {spec!r} {what} input devices:\n{describe_inputs(devices)}",
-                          hint=hint, code="audio-input-device")
+                          hint="set audio.input.device to a unique part of one of these names, or its [index], "
+                               "or null for the system default", code="audio-input-device")
 
 
 def _sounddevice():
@@ -174,47 +140,51 @@ def open_sounddevice(*, device: int, samplerate: int, channels: int, blocksize: 
 
 
 class Microphone:
-    """``async for chunk in Microphone(opts).frames()`` -> 16 kHz mono int16 chunks, reconnecting.
+    """``async for chunk in Microphone(opts).frames()``: 16 kHz mono int16 chunks, reconnecting.
 
-    ``on_event(code, message)`` is called on the event loop with ``audio-input-lost`` and
-    ``audio-input-restored``. ``opener`` and ``sleep`` are injectable for tests.
+    ``on_event(code, message)`` runs on the event loop with ``audio-input-lost`` and
+    ``audio-input-restored``. ``opener`` (the device) and ``sleep`` (the back-off clock) are
+    injectable for tests. ``stop()`` must be called from the event loop's thread.
     """
 
     def __init__(self, options: CaptureOptions = CaptureOptions(), *, opener: Callable[..., Any] = open_sounddevice,
                  on_event: Callable[[str, str], None] | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep):
         self.options, self._opener, self._sleep = options, opener, sleep
         self._on_event = on_event or (lambda code, msg: log.warning("%s: %s", code, msg))
         self._stream: Any = None
-        self._gen = 0
-        self._ring = RingBuffer(1)
-        self._rate, self._name = 0, None
+        self._ring, self._resampler = RingBuffer(1), soxr.ResampleStream(SAMPLE_RATE, SAMPLE_RATE, 1)
+        self._gen = self._rate = 0
+        self._name: str | None = None
         self._captured = self._overflows = self._reconnects = self._delivered = self._dropped_before = 0
         self._lost: str | None = None
-        self._stopping = False
-        self._wake_pending = False
-        self._last_block = time.monotonic()
+        self._wake_pending, self._last_block = False, time.monotonic()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._ready: asyncio.Event | None = None
+        self._ready, self._stop = asyncio.Event(), asyncio.Event()
 
     def prepare(self) -> int:
-        """Check the configured device exists (before the mic opens); returns its index."""
+        """Check the configured device exists, before the mic opens; returns its index."""
         sd = _sounddevice()
         return resolve_input_device(self.options.device, sd.query_devices(), sd.default.device[0])
 
     def stats(self) -> CaptureStats:
-        return CaptureStats(self._name, self._rate, self._captured,
-                            self._dropped_before + self._ring.dropped + self._ring.pending_drops(),
-                            self._overflows, self._reconnects, self._delivered, self._stream is not None)
+        dropped = self._dropped_before + self._ring.dropped + self._ring.pending_drops()
+        return CaptureStats(self._name, self._rate, self._captured, dropped, self._overflows,
+                            self._reconnects, self._delivered, self._stream is not None)
 
     def stop(self) -> None:
-        """Ask ``frames()`` to drain what was captured and finish."""
-        self._stopping = True
-        self._wake()
+        """Ask ``frames()`` to yield what was captured and finish."""
+        self._stop.set()
+        self._ready.set()
 
-    # ---- audio thread -------------------------------------------------------------------
-    def _callbacks(self, gen: int):
-        def callback(indata, frames, time_info, status) -> None:
+    def _wake(self) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._ready.set)  # type: ignore[union-attr]
+        except RuntimeError:  # the loop is closed: nobody listens any more
+            pass
+
+    def _callbacks(self, gen: int) -> tuple[Callable, Callable]:
+        def callback(indata, frames, time_info, status) -> None:  # PortAudio's thread: copy, count, wake
             if gen != self._gen:
                 return
             if status and getattr(status, "input_overflow", False):
@@ -222,30 +192,20 @@ class Microphone:
             self._ring.write(indata)
             self._captured += len(indata)
             self._last_block = time.monotonic()
-            self._wake()
+            if not self._wake_pending:
+                self._wake_pending = True
+                self._wake()
 
         def finished() -> None:
-            if gen == self._gen and not self._stopping:
+            if gen == self._gen and not self._stop.is_set():
                 self._lost = "the input stream finished unexpectedly"
                 self._wake()
         return callback, finished
 
-    def _wake(self) -> None:
-        if self._wake_pending or self._loop is None or self._ready is None:
-            return
-        self._wake_pending = True
-        try:
-            self._loop.call_soon_threadsafe(self._ready.set)
-        except RuntimeError:  # loop already closed: nobody is listening any more
-            pass
-
-    # ---- consumer side ------------------------------------------------------------------
-    async def _open(self) -> None:
-        opts = self.options
-        sd = _sounddevice()
-        if self._stream is not None and opts.rescan:  # PortAudio only sees hot-plugged devices after re-init
-            sd._terminate()
-            sd._initialize()
+    async def _open(self, rescan: bool = False) -> None:
+        opts, sd = self.options, _sounddevice()
+        if rescan:  # PortAudio only sees hot-plugged devices after a re-init
+            await asyncio.to_thread(lambda: (sd._terminate(), sd._initialize()))
         devices = sd.query_devices()
         index = resolve_input_device(opts.device, devices, sd.default.device[0])
         rate = int(opts.samplerate or round(devices[index]["default_samplerate"]))
@@ -258,6 +218,7 @@ class Microphone:
                                                blocksize=max(1, rate * opts.block_ms // 1000),
                                                callback=callback, finished_callback=finished)
         self._rate, self._name, self._lost = rate, devices[index]["name"], None
+        self._resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
 
     async def _close(self) -> None:
         stream, self._stream = self._stream, None
@@ -266,28 +227,27 @@ class Microphone:
             try:
                 await asyncio.to_thread(stream.close)
             except Exception as exc:  # a vanished device may fail to close; it is gone either way
-                log.debug("closing the lost input stream failed: %s", exc)
+                log.debug("closing the input stream failed: %s", exc)
 
     async def _pause(self, delay: float) -> None:
-        """Back-off wait that ``stop()`` cuts short."""
-        assert self._ready is not None
-        self._ready.clear()
-        self._wake_pending = False
-        waits = [asyncio.ensure_future(self._sleep(delay)), asyncio.ensure_future(self._ready.wait())]
-        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
+        """A back-off wait that ``stop()`` cuts short."""
+        waits = [asyncio.ensure_future(self._sleep(delay)), asyncio.ensure_future(self._stop.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
 
     async def _reconnect(self, reason: str) -> bool:
         self._on_event(LOST, f"microphone {self._name!r} lost: {reason}; reopening")
         await self._close()
         delays = backoff_delays(self.options.retry_initial_s, self.options.retry_max_s)
-        while not self._stopping:
+        while not self._stop.is_set():
             await self._pause(next(delays))
-            if self._stopping:
+            if self._stop.is_set():
                 break
             try:
-                await self._open()
+                await self._open(rescan=self.options.rescan)
             except Exception as exc:  # PortAudioError, AudioInputError (not plugged back yet), OSError
                 log.debug("reopening the microphone failed: %s", exc)
                 continue
@@ -296,53 +256,44 @@ class Microphone:
             return True
         return False
 
-    def _convert(self, resampler: soxr.ResampleStream, block: np.ndarray, last: bool = False) -> np.ndarray:
+    def _convert(self, block: np.ndarray, last: bool = False) -> np.ndarray:
         mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
-        y = resampler.resample_chunk(np.ascontiguousarray(mono, np.float32), last=last)
-        out = np.clip(np.round(y * 32767.0), -32768, 32767).astype(np.int16)
-        self._delivered += len(out)
-        return out
+        mono = np.nan_to_num(np.ascontiguousarray(mono), copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
+        y = self._resampler.resample_chunk(mono, last=last)  # a NaN would poison the filter state for good
+        self._delivered += len(y)
+        return np.clip(np.round(y * 32767.0), -32768, 32767).astype(np.int16)
 
     async def frames(self) -> AsyncIterator[np.ndarray]:
         """Open the device and yield 16 kHz mono int16 chunks until ``stop()`` or cancellation."""
-        self._loop, self._ready, self._stopping = asyncio.get_running_loop(), asyncio.Event(), False
+        self._loop = asyncio.get_running_loop()
+        self._stop.clear()
         try:
             await self._open()
-        except AudioInputError:
-            raise
         except Exception as exc:
-            raise AudioInputError(f"cannot open microphone {self.options.device!r}: {exc}",
-                                  hint="check audio.input.device and that no other program holds the device",
-                                  code="audio-input-open") from None
-        resampler = soxr.ResampleStream(self._rate, SAMPLE_RATE, 1, dtype="float32")
+            if isinstance(exc, AudioInputError):
+                raise
+            raise AudioInputError(f"cannot open microphone {self.options.device!r} (audio.input.device): {exc}",
+                                  hint="check that no other program holds the device", code="audio-input-open") from None
         try:
             while True:
                 self._ready.clear()
                 self._wake_pending = False
                 block = self._ring.read()
                 if len(block):
-                    out = self._convert(resampler, block)
-                    if len(out):
+                    if len(out := self._convert(block)):
                         yield out
                     continue
-                if self._stopping:
-                    break
                 if self._lost is None and time.monotonic() - self._last_block > self.options.stall_s:
                     self._lost = f"no audio for {self.options.stall_s:g} s"
-                if self._lost is not None:
-                    tail = self._convert(resampler, np.zeros((0, 1), np.float32), last=True)
-                    if len(tail):
+                if self._stop.is_set() or self._lost is not None:
+                    if len(tail := self._convert(block, last=True)):  # flush the resampler's delay line
                         yield tail
-                    if not await self._reconnect(self._lost):
+                    if self._stop.is_set() or not await self._reconnect(self._lost or ""):
                         break
-                    resampler = soxr.ResampleStream(self._rate, SAMPLE_RATE, 1, dtype="float32")
                     continue
                 try:
                     await asyncio.wait_for(self._ready.wait(), self.options.stall_s)
                 except asyncio.TimeoutError:
                     pass
-            tail = self._convert(resampler, np.zeros((0, 1), np.float32), last=True)
-            if len(tail):
-                yield tail
         finally:
             await self._close()

@@ -12,6 +12,7 @@ from typing import AsyncIterator, Sequence
 
 import numpy as np
 
+from cockpit.audio.cabin import cabin_noise, mix_at_snr
 from cockpit.audio.formats import SAMPLE_RATE
 
 
@@ -26,11 +27,23 @@ def with_floor(samples: np.ndarray, *, lead_s: float = 0.4, tail_s: float = 1.2,
     return np.clip(np.round(x), -32768, 32767).astype(np.int16)
 
 
+def cabin_stream(clips: Sequence[np.ndarray], *, gap_s: float = 1.2, noise_snr_db: float | None = None,
+                 seed: int = 0) -> np.ndarray:
+    """The whole simulated input: clips separated by gaps, optionally in cabin noise at an SNR."""
+    if not clips:
+        return np.zeros(0, np.int16)
+    stream = np.concatenate([with_floor(c, tail_s=gap_s, seed=seed + i) for i, c in enumerate(clips)])
+    if noise_snr_db is None:
+        return stream
+    return mix_at_snr(stream, cabin_noise(len(stream) / SAMPLE_RATE, seed=seed), noise_snr_db)
+
+
 async def simulated_microphone(clips: Sequence[np.ndarray], *, chunk_ms: int = 20, realtime: bool = False,
-                               gap_s: float = 1.2) -> AsyncIterator[np.ndarray]:
-    """Yield ``chunk_ms`` chunks of each clip in turn, separated by ``gap_s`` of noise floor."""
+                               gap_s: float = 1.2, noise_snr_db: float | None = None) -> AsyncIterator[np.ndarray]:
+    """Yield ``chunk_ms`` chunks of each clip in turn, separated by ``gap_s`` of noise floor,
+    with engine and road noise mixed in at ``noise_snr_db`` when given."""
     n = SAMPLE_RATE * chunk_ms // 1000
-    stream = np.concatenate([with_floor(c, tail_s=gap_s, seed=i) for i, c in enumerate(clips)]) if clips else np.zeros(0, np.int16)
+    stream = cabin_stream(clips, gap_s=gap_s, noise_snr_db=noise_snr_db)
     start = time.perf_counter()
     for i in range(0, len(stream), n):
         if realtime:
