@@ -47,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("doctor", help="what is installed, what is missing, and how to fix it")
 
+    bench = sub.add_parser("bench", help="measure latency and CPU on this machine")
+    b_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="SUITE")
+    b_asr = b_sub.add_parser("asr", help="VAD CPU, and per recogniser/Whisper shape: RTF and end of speech -> final")
+    b_asr.add_argument("--shapes", nargs="*", default=["tiny", "base", "small"], choices=["tiny", "base", "small"],
+                       help="Whisper shapes (fixtures unless real models are in models/)")
+    b_asr.add_argument("--out", type=Path, default=Path("out/bench"), help="where asr.json goes")
+
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     check = cfg_sub.add_parser("check", help="validate config files; every problem with its key path and a hint")
@@ -183,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
             return models.cli(args)
         if args.command == "sim":
             return asyncio.run(_sim(args, load_config(args.config)))
+        if args.command == "bench":
+            from cockpit.bench.asr import run, table
+            result = run(args.shapes, args.out, progress=lambda m: print(m, file=sys.stderr, flush=True))
+            print(table(result))
+            return 0
         if args.command == "demo":
             from cockpit.demo import run_demo
             return asyncio.run(run_demo(args))

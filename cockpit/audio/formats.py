@@ -24,7 +24,7 @@ def to_pipeline(samples: np.ndarray, rate: int, channels: int = 1) -> np.ndarray
     if x.size == 0:
         return np.zeros(0, dtype=np.int16)
     if np.issubdtype(x.dtype, np.floating):
-        x = np.nan_to_num(x.astype(np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+        x = np.nan_to_num(x.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)  # a non-finite sample carries nothing
         x = np.clip(x, -1.0, 1.0) * 32767.0
     else:
         x = x.astype(np.float32)
