@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import Callable
 
 from cockpit.events import Event
@@ -11,9 +12,10 @@ Listener = Callable[[Event], None]
 
 
 class EventBus:
-    def __init__(self) -> None:
+    def __init__(self, history: int = 2000) -> None:
         self._listeners: list[Listener] = []
-        self.history: list[Event] = []
+        self.history: deque[Event] = deque(maxlen=history)
+        """The latest events (bounded: a daemon runs for days)."""
         self.keep_history = True
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:

@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--config", type=Path, help="config YAML (default: built-in defaults)")
     sim.add_argument("--out", type=Path, help="write the spoken answer to this WAV file")
     sim.add_argument("--json", action="store_true", help="print JSON Lines events; the last line is the turn summary")
+    sim.add_argument("--vad-events", action="store_true", help="with --json: also print one 'voice' event per VAD frame")
     sim.add_argument("--wake", choices=["phrase", "model", "ptt", "none"],
                      help="wake backend (default: from config for --wav; for --say, 'phrase' when the text starts "
                      "with the wake word, else 'none'); 'ptt' holds the talk button for the whole input")
@@ -68,9 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _print_events(as_json: bool):
+def _print_events(as_json: bool, vad_events: bool = False):
     def show(event: Event) -> None:
-        if as_json:
+        if as_json and (vad_events or event.type != "voice"):
             print(event.to_json(), flush=True)
     return show
 
@@ -116,7 +117,7 @@ async def _sim(args: argparse.Namespace, settings: Settings) -> int:
         wake = "phrase" if args.say.lower().lstrip().startswith(("hey cockpit", "cockpit", "okay cockpit")) else "none"
     settings = _override(settings, wake, args)
     assistant = Assistant(settings)
-    assistant.bus.subscribe(_print_events(args.json))
+    assistant.bus.subscribe(_print_events(args.json, args.vad_events))
     if args.out:
         assistant.sink.next_path = args.out
     if settings.wake.mode == "ptt":

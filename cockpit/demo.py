@@ -34,7 +34,8 @@ async def run_demo(args: argparse.Namespace) -> int:
 
     def show(event: Event) -> None:
         if args.json:
-            print(event.to_json(), flush=True)
+            if event.type != "voice":
+                print(event.to_json(), flush=True)
         elif isinstance(event, ToolResult):
             changes.extend(f"    {path} = {value!r}" for path, value in event.changes.items())
         elif isinstance(event, TurnSummary):

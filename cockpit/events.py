@@ -149,6 +149,16 @@ class WakeDetected(Event):
 
 
 @event
+class VoiceActivity(Event):
+    type: ClassVar[str] = "voice"
+    audio_time: float
+    """Seconds of input audio at the end of the frame."""
+    probability: float
+    """Speech probability of the frame (Silero); 1.0 / 0.0 for the WebRTC VAD's yes/no."""
+    speech: bool
+
+
+@event
 class SpeechStarted(Event):
     type: ClassVar[str] = "speech-started"
     audio_time: float

@@ -25,7 +25,7 @@ from cockpit.brain.fastpath import FastPath
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import NoSpeech
-from cockpit.events import SpeechEnded, SpeechStarted, Stage, Transcript, WakeDetected
+from cockpit.events import SpeechEnded, SpeechStarted, Stage, Transcript, VoiceActivity, WakeDetected
 from cockpit.session import Trigger, TurnState
 from cockpit.trace import TurnTrace
 from cockpit.wake.openwakeword import ModelSpotter
@@ -60,6 +60,7 @@ class CommandListener:
         self.spotter = make_spotter(settings)
         self.vad = make_vad(settings.vad, settings.audio)
         self._ep: Endpointer | None = None
+        self._vad_threshold = settings.vad.threshold if settings.vad.engine == "silero" else 0.5
         self._turn_hint = 0
         self._asr_thread = EngineThread("asr")
         self._wake_thread = EngineThread("wake")
@@ -91,7 +92,8 @@ class CommandListener:
             batch, rest = self._reframe(np.asarray(chunk, dtype=np.int16), rest)
             for frame in batch:
                 was_in_speech = ep.in_speech
-                for ev in ep.process(frame, self.vad.is_speech(frame)):
+                speech = self._voice(frame, ep.audio_time + ep.frame_s)
+                for ev in ep.process(frame, speech):
                     if isinstance(ev, Started):
                         needs_wake = self._begin(ev, listen_until)
                     else:
@@ -111,6 +113,13 @@ class CommandListener:
             heard = await self._end(ev, needs_wake, assistant)
             if heard is not None and heard != "wake":
                 yield heard
+
+    def _voice(self, frame: np.ndarray, audio_time: float) -> bool:
+        """Per-frame speech probability, on the bus as a VoiceActivity event."""
+        p = self.vad.probability(frame)
+        speech = p >= self._vad_threshold
+        self.bus.emit(VoiceActivity(t=time.monotonic(), audio_time=audio_time, probability=round(p, 4), speech=speech))
+        return speech
 
     def _begin(self, ev: Started, listen_until: float | None) -> bool:
         self.bus.emit(SpeechStarted(t=time.monotonic(), audio_time=ev.audio_time))

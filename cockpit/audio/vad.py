@@ -21,6 +21,10 @@ class WebRtcVad:
         self.min_level_dbfs = vad.min_level_dbfs
         self.frame_samples = self._vad.frame_bytes // 2
 
+    def probability(self, frame: np.ndarray) -> float:
+        """This detector only says yes or no: 1.0 or 0.0."""
+        return 1.0 if self.is_speech(frame) else 0.0
+
     def is_speech(self, frame: np.ndarray) -> bool:
         if len(frame) != self.frame_samples:
             raise ValueError(f"VAD frame must be {self.frame_samples} samples, got {len(frame)}")
