@@ -1,0 +1,216 @@
+"""The local brain tier: a Qwen GGUF through llama-cpp-python, prompted with the model's OWN chat
+template (``tokenizer.chat_template`` in the GGUF, rendered with tools, Hermes ``<tool_call>``).
+
+Everything here blocks except ``astream``, which steps the blocking token generator on this
+engine's EngineThread, so llama.cpp never runs on the event loop. One ``Llama`` object lives for
+the whole drive: llama.cpp reuses the longest common token prefix of consecutive prompts, so the
+static [system prompt + tool schemas] stays in the KV cache (``warm`` puts it there up front).
+Qwen3 "thinking" is switched off in the template and any ``<think>...</think>`` is never yielded.
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterator
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cockpit.errors import CockpitError, EngineMissing
+from cockpit.worker import EngineThread
+
+log = logging.getLogger(__name__)
+KV_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q5_0": 6, "q8_0": 8}  # ggml_type ids
+STOP = ["<|im_end|>", "<|endoftext|>"]
+PULL_HINT = "cockpit models pull qwen2.5-0.5b"
+
+
+class LocalLLMSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    model: str = "qwen2.5-1.5b"
+    """A .gguf file path, or a catalog name (models/catalog.yaml) whose .gguf is used."""
+    n_ctx: int = Field(4096, ge=256)
+    """Context window in tokens (prompt + answer); the KV cache is sized for it."""
+    n_threads: int | None = None
+    """CPU threads for decoding and prefill; None = llama-cpp-python's default (half the logical CPUs
+    for decoding, all of them for prefill)."""
+    n_batch: int = Field(512, ge=1)
+    """Prompt tokens evaluated per batch (bigger = faster prefill, more memory)."""
+    n_gpu_layers: int = 0
+    """Layers offloaded to the GPU; 0 = CPU only, -1 = all."""
+    flash_attn: bool = False
+    """Use flash attention (needed for a quantised V cache)."""
+    type_k: str | None = None
+    """KV cache type for K: f16 (default), q8_0, q4_0, ..."""
+    type_v: str | None = None
+    """KV cache type for V (quantised V needs flash_attn)."""
+    seed: int = 0
+    """Sampling seed, for repeatable answers."""
+    temperature: float = Field(0.2, ge=0.0)
+    """Sampling temperature; 0 = greedy."""
+
+
+def resolve_model_file(name_or_path: str) -> Path:
+    """A .gguf path, or the .gguf of a downloaded catalog model; EngineMissing 'llm-model-missing'."""
+    p = Path(name_or_path).expanduser()
+    if p.suffix == ".gguf" or os.sep in name_or_path:
+        if p.is_file():
+            return p
+        raise EngineMissing(f"local LLM model file {p} does not exist", hint=PULL_HINT, code="llm-model-missing")
+    from cockpit import models
+    try:
+        folder = models.require(name_or_path)
+    except CockpitError as exc:
+        raise EngineMissing(f"local LLM model {name_or_path!r} is not on this machine",
+                            hint=exc.hint or PULL_HINT, code="llm-model-missing") from None
+    ggufs = sorted(folder.glob("*.gguf"))
+    if not ggufs:
+        raise EngineMissing(f"no .gguf file in {folder}", hint=f"cockpit models pull {name_or_path}",
+                            code="llm-model-missing")
+    return ggufs[0]
+
+
+class ThinkFilter:
+    """Drops ``<think>...</think>`` from a stream of text deltas, even when tags are split."""
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self) -> None:
+        self._buf = ""
+        self._inside = False
+
+    def feed(self, text: str) -> str:
+        self._buf += text
+        out = []
+        while True:
+            tag = self.CLOSE if self._inside else self.OPEN
+            i = self._buf.find(tag)
+            if i < 0:
+                break
+            if not self._inside:
+                out.append(self._buf[:i])
+            rest = self._buf[i + len(tag):]
+            self._buf = rest.lstrip("\n") if self._inside else rest  # "</think>\n\n" leaves no blank lines
+            self._inside = not self._inside
+        # hold back a tail that may be the start of a tag split across deltas
+        keep = next((k for k in range(min(len(tag) - 1, len(self._buf)), 0, -1) if tag.startswith(self._buf[-k:])), 0)
+        if not self._inside:
+            out.append(self._buf[:len(self._buf) - keep])
+        self._buf = self._buf[len(self._buf) - keep:]
+        return "".join(out)
+
+    def flush(self) -> str:
+        rest, self._buf = ("" if self._inside else self._buf), ""
+        return rest
+
+
+class LocalLLM:
+    """One local GGUF model. ``prepare`` first; then ``stream_chat`` (blocking) or ``astream``."""
+
+    def __init__(self, settings: LocalLLMSettings | None = None):
+        self.settings = settings or LocalLLMSettings()
+        self.llm: Any = None
+        self.path: Path | None = None
+        self.is_fixture = False
+        self._prompt_fmt: Any = None
+        self._prefix_fmt: Any = None
+        self._thread = EngineThread("llm")
+
+    def prepare(self) -> None:
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise EngineMissing("llama-cpp-python is not installed", hint="pip install llama-cpp-python",
+                                code="llm-missing")
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        s = self.settings
+        self.path = resolve_model_file(s.model)
+        with open(self.path, "rb") as fh:
+            magic = fh.read(4)
+        t0 = time.perf_counter()
+        try:
+            if magic != b"GGUF":
+                raise ValueError("not a GGUF file")
+            self.llm = llama_cpp.Llama(
+                str(self.path), n_ctx=s.n_ctx, n_threads=s.n_threads, n_threads_batch=s.n_threads, n_batch=s.n_batch,
+                n_gpu_layers=s.n_gpu_layers, flash_attn=s.flash_attn, seed=s.seed, verbose=False,
+                type_k=KV_TYPES[s.type_k] if s.type_k else None, type_v=KV_TYPES[s.type_v] if s.type_v else None)
+        except Exception as exc:  # llama.cpp reports a truncated/corrupt file as ValueError
+            raise EngineMissing(f"cannot load the local LLM model {self.path}: {exc}", code="llm-model-corrupt",
+                                hint=f"delete {self.path} and download it again ({PULL_HINT})") from None
+        meta = self.llm.metadata
+        template = meta.get("tokenizer.chat_template")
+        if not template:
+            raise EngineMissing(f"{self.path} has no tokenizer.chat_template", code="llm-model-corrupt",
+                                hint="use an instruct GGUF that carries its chat template")
+        eos, bos = (self.llm._model.token_get_text(t) if t >= 0 else ""
+                    for t in (self.llm.token_eos(), self.llm.token_bos()))
+        self._prompt_fmt = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=True)
+        self._prefix_fmt = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=False)
+        self.is_fixture = meta.get("cockpit.fixture") == "true"
+        if self.is_fixture:
+            log.warning("LOCAL LLM %s IS A FIXTURE (%s) WITH RANDOM WEIGHTS: its answers are gibberish",
+                        self.path, meta.get("general.name", "?"))
+        log.info("local LLM %s loaded in %.2f s", self.path.name, time.perf_counter() - t0)
+
+    def render(self, messages: list[dict], tools: list[dict] | None = None, *,
+               add_generation_prompt: bool = True) -> str:
+        """The prompt text the model sees, from its own chat template (OpenAI-style tools)."""
+        fmt = self._prompt_fmt if add_generation_prompt else self._prefix_fmt
+        if fmt is None:
+            raise CockpitError("LocalLLM.prepare() was not called", code="llm-not-ready")
+        return fmt(messages=messages, tools=tools or None, enable_thinking=False).prompt
+
+    def _tokens(self, prompt: str) -> list[int]:
+        return self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def stream_chat(self, messages: list[dict], tools: list[dict] | None = None, *, max_tokens: int = 256,
+                    grammar: Any = None) -> Iterator[str]:
+        """Text deltas of the assistant's answer (blocking). ``grammar``: GBNF text or LlamaGrammar."""
+        import llama_cpp
+
+        tokens = self._tokens(self.render(messages, tools))
+        if len(tokens) + max_tokens > self.settings.n_ctx:
+            raise CockpitError(f"prompt of {len(tokens)} tokens + {max_tokens} does not fit n_ctx="
+                               f"{self.settings.n_ctx}", code="llm-context-full", hint="raise n_ctx or trim history")
+        if isinstance(grammar, str):
+            grammar = llama_cpp.LlamaGrammar.from_string(grammar, verbose=False)
+        chunks = self.llm.create_completion(tokens, max_tokens=max_tokens, stream=True, grammar=grammar, stop=STOP,
+                                            temperature=self.settings.temperature, seed=self.settings.seed)
+        think = ThinkFilter()
+        for chunk in chunks:
+            text = think.feed(chunk["choices"][0]["text"])
+            if text:
+                yield text
+        if rest := think.flush():
+            yield rest
+
+    async def astream(self, messages: list[dict], tools: list[dict] | None = None, *, max_tokens: int = 256,
+                      grammar: Any = None) -> AsyncIterator[str]:
+        """``stream_chat`` stepped on the LLM's own thread; the event loop only awaits."""
+        end = object()
+        it = await self._thread.run(lambda: self.stream_chat(messages, tools, max_tokens=max_tokens, grammar=grammar))
+        try:
+            while (delta := await self._thread.run(next, it, end)) is not end:
+                yield delta
+        finally:
+            self._thread.submit(it.close)  # queued behind any step in flight; stops llama.cpp there
+
+    def warm(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> float:
+        """Evaluate the static prompt prefix now so the first real turn only pays for its new tokens.
+
+        Returns the seconds it took (near zero when the prefix is already cached)."""
+        tokens = self._tokens(self.render(prefix_messages, tools, add_generation_prompt=False))
+        t0 = time.perf_counter()
+        for _ in self.llm.create_completion(tokens, max_tokens=1, stream=True, temperature=0.0):
+            pass  # one sampled token is not evaluated, so the cache holds exactly the prefix
+        return time.perf_counter() - t0
+
+    def close(self) -> None:
+        self._thread.close()
+        if self.llm is not None:
+            self.llm.close()
+            self.llm = None
