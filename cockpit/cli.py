@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--whisper-model", metavar="NAME|DIR", help="Whisper catalog name or model directory")
     sim.add_argument("--vad", choices=["webrtc", "silero"], help="voice activity detector (default: from config)")
     sim.add_argument("--language", choices=["en", "zh", "auto"], help="recognition language (whisper)")
+    sim.add_argument("--llm-model", metavar="NAME|GGUF", help="answer what the fast path can't with this local "
+                     "Qwen GGUF (sets brain.mode local-only)")
 
     demo = sub.add_parser("demo", help="a spoken, offline drive scenario", description="Run a scripted drive.")
     demo.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario YAML")
@@ -103,6 +105,9 @@ def _override(settings: Settings, wake: str | None, args: argparse.Namespace) ->
         data["asr"]["language"] = args.language
     if args.vad:
         data["vad"]["engine"] = args.vad
+    if args.llm_model:
+        data["brain"]["mode"] = "local-only"
+        data["brain"]["local"]["model"] = args.llm_model
     return parse_config(data, "<command line>")
 
 

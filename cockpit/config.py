@@ -165,10 +165,49 @@ class FastPathSettings(Section):
     """Deterministic grammar intents answered without any LLM."""
 
 
+class LocalLLMSettings(Section):
+    """The local Qwen on llama.cpp (brain tier 2)."""
+
+    model: str = "qwen2.5-1.5b"
+    """A .gguf file path, or a catalog name (models/catalog.yaml) whose .gguf is used."""
+    n_ctx: int = Field(4096, ge=256)
+    """Context window in tokens (prompt + answer); the KV cache is sized for it."""
+    n_threads: int | None = None
+    """CPU threads for decoding and prefill; None = llama-cpp-python's default (half the logical CPUs
+    for decoding, all of them for prefill)."""
+    n_batch: int = Field(512, ge=1)
+    """Prompt tokens evaluated per batch (bigger = faster prefill, more memory)."""
+    n_gpu_layers: int = 0
+    """Layers offloaded to the GPU; 0 = CPU only, -1 = all."""
+    flash_attn: bool = False
+    """Use flash attention (needed for a quantised V cache)."""
+    type_k: str | None = None
+    """KV cache type for K: f16 (default), q8_0, q4_0, ..."""
+    type_v: str | None = None
+    """KV cache type for V (quantised V needs flash_attn)."""
+    seed: int = 0
+    """Sampling seed, for repeatable answers."""
+    temperature: float = Field(0.2, ge=0.0)
+    """Sampling temperature; 0 = greedy."""
+
+
 class BrainSettings(Section):
-    mode: Literal["fastpath-only"] = "fastpath-only"
-    """Which tiers may answer. LLM tiers arrive with their engines."""
+    mode: Literal["fastpath-only", "local-only"] = "fastpath-only"
+    """Which tiers may answer: 'fastpath-only' (grammar, no model download) or 'local-only'
+    (fast path first, then the local Qwen: `cockpit models pull qwen2.5-1.5b`)."""
     fastpath: FastPathSettings = FastPathSettings()
+    local: LocalLLMSettings = LocalLLMSettings()
+    tool_choice: Literal["auto", "required"] = "auto"
+    """'required' constrains decoding with a GBNF grammar so the model must emit one valid
+    tool call (use when every request maps to an action)."""
+    max_tool_rounds: int = Field(2, ge=1, le=5)
+    """Model calls per turn: tool results go back to the model at most this many times."""
+    max_reply_tokens: int = Field(160, ge=16, le=2048)
+    """Token budget of one model answer (replies are spoken: keep them short)."""
+    history_turns: int = Field(6, ge=0, le=50)
+    """Earlier exchanges kept in the prompt."""
+    history_ttl_s: float = Field(300.0, gt=0, le=86400)
+    """History older than this is forgotten (a new conversation)."""
 
 
 class EspeakSettings(Section):

@@ -18,6 +18,8 @@ import numpy as np
 from cockpit.asr.listener import CommandListener
 from cockpit.audio.output import ReplySink
 from cockpit.brain.fastpath import FastPath
+from cockpit.brain.llm_turn import LocalTier
+from cockpit.brain.prompt import context_block
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, NoSpeech, ToolError
@@ -57,16 +59,21 @@ class Assistant:
         self.tts = EspeakVoice(settings.tts.espeak)
         self.sink = sink or ReplySink(settings.audio.output)
         self.listener = CommandListener(settings, self.fastpath, self.bus)
+        self.local = LocalTier(settings.brain, self.registry) if settings.brain.mode == "local-only" else None
         self.state = TurnState.IDLE
         self.turn_id = 0
 
     async def prepare(self) -> None:
         """Load and check every engine before the microphone opens; fail with a clear error."""
-        await asyncio.gather(asyncio.to_thread(self.tts.prepare), self.listener.prepare(),
-                             asyncio.to_thread(self.sink.prepare))
+        jobs = [asyncio.to_thread(self.tts.prepare), self.listener.prepare(), asyncio.to_thread(self.sink.prepare)]
+        if self.local is not None:
+            jobs.append(asyncio.to_thread(self.local.prepare))
+        await asyncio.gather(*jobs)
 
     async def close(self) -> None:
         self.listener.close()
+        if self.local is not None:
+            self.local.close()
 
     # -- state -----------------------------------------------------------------------------
     def transition(self, trigger: Trigger) -> None:
@@ -108,7 +115,7 @@ class Assistant:
                 raise heard.error
             if not heard.transcript.strip():
                 raise NoSpeech("nothing was recognised in the utterance")
-            route, reply, calls = self._decide(heard.transcript, trace, turn)
+            route, reply, calls = await self._decide(heard.transcript, trace, turn)
             self.transition(Trigger.REPLY)
         except asyncio.CancelledError:
             self.transition(Trigger.CANCEL)
@@ -134,17 +141,30 @@ class Assistant:
         self.bus.emit(summary)
         return summary
 
-    def _decide(self, text: str, trace: TurnTrace, turn: int) -> tuple[Route, str, list[ToolCall]]:
+    async def _decide(self, text: str, trace: TurnTrace, turn: int) -> tuple[Route, str, list[ToolCall]]:
         trace.start(Stage.ROUTE)
         match = self.fastpath.parse(text) if self.settings.brain.fastpath.enabled else None
         trace.end(Stage.ROUTE)
-        if match is None:
+        if match is not None:
+            self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.FASTPATH, reason=f"rule: {match.rule}"))
+            ok, message = await self._execute(match.call, Route.FASTPATH, trace, turn)
+            return Route.FASTPATH, message, [match.call]
+        if self.local is None:
             self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.NONE,
                                        reason="no fast-path rule matched and no LLM tier is configured"))
             return Route.NONE, self.settings.session.not_understood_reply, []
-        self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.FASTPATH, reason=f"rule: {match.rule}"))
-        call = match.call
-        self.bus.emit(ToolCalled(t=time.monotonic(), turn=turn, call=call, source=Route.FASTPATH))
+        self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.LOCAL,
+                                   reason="no fast-path rule matched; brain.mode is local-only"))
+        answer = await self.local.answer(text, context_block(self.vehicle.snapshot()), trace,
+                                         lambda call: self._execute(call, Route.LOCAL, trace, turn))
+        if answer.discarded:
+            self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code="llm-garbled", stage=Stage.LLM,
+                                      message=f"discarded {len(answer.discarded)} characters of garbled model text"))
+        return Route.LOCAL, answer.reply or self.settings.session.not_understood_reply, answer.calls
+
+    async def _execute(self, call: ToolCall, source: Route, trace: TurnTrace, turn: int) -> tuple[bool, str]:
+        """Run one tool call from any tier; a refusal is spoken, never raised."""
+        self.bus.emit(ToolCalled(t=time.monotonic(), turn=turn, call=call, source=source))
         trace.start(Stage.TOOL)
         try:
             outcome = self.registry.call(call, self.context)
@@ -156,7 +176,7 @@ class Assistant:
                                       stage=Stage.TOOL))
         trace.end(Stage.TOOL)
         self.bus.emit(ToolResult(t=time.monotonic(), turn=turn, call=call, ok=ok, message=message, changes=changes))
-        return Route.FASTPATH, message, [call]
+        return ok, message
 
     async def _speak(self, reply: str, trace: TurnTrace, turn: int) -> str | None:
         self.bus.emit(ReplyText(t=time.monotonic(), turn=turn, text=reply))

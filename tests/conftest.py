@@ -35,7 +35,19 @@ FIXTURES = Path(__file__).resolve().parents[1] / ".cache" / "fixtures"
 @pytest.fixture(scope="session")
 def whisper_tiny() -> Path:
     """A CTranslate2 Whisper model of the real tiny shape with random weights."""
+    return _tool("make_whisper_fixture").make_whisper_fixture(FIXTURES / "whisper-tiny", preset="tiny")
+
+
+def _tool(name: str):
+    import importlib
     import sys
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-    from make_whisper_fixture import make_whisper_fixture
-    return make_whisper_fixture(FIXTURES / "whisper-tiny", preset="tiny")
+    tools = str(Path(__file__).resolve().parents[1] / "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    return importlib.import_module(name)
+
+
+@pytest.fixture(scope="session")
+def qwen_tiny() -> Path:
+    """A GGUF of the Qwen2 architecture (tiny shape, real tokenizer and chat template, random weights)."""
+    return _tool("make_gguf_fixture").make_gguf_fixture(FIXTURES / "qwen-tiny-Q8_0.gguf", preset="tiny", quant="Q8_0")

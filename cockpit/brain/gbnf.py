@@ -19,7 +19,7 @@ from typing import Any, Mapping, Sequence
 from cockpit.skills.registry import Registry
 
 _PRIMITIVES = {
-    "ws": "[ \\t\\n]{0,8}",
+    "ws": '" "?',  # compact JSON: a sampled model cannot spend its token budget on blanks
     "boolean": '"true" | "false"',
     "null": '"null"',
     "natural": '"0" | [1-9] [0-9]{0,15}',

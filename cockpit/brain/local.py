@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field
 
+from cockpit.config import LocalLLMSettings
 from cockpit.errors import CockpitError, EngineMissing
 from cockpit.worker import EngineThread
 
@@ -25,32 +25,6 @@ log = logging.getLogger(__name__)
 KV_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q5_0": 6, "q8_0": 8}  # ggml_type ids
 STOP = ["<|im_end|>", "<|endoftext|>"]
 PULL_HINT = "cockpit models pull qwen2.5-0.5b"
-
-
-class LocalLLMSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-    model: str = "qwen2.5-1.5b"
-    """A .gguf file path, or a catalog name (models/catalog.yaml) whose .gguf is used."""
-    n_ctx: int = Field(4096, ge=256)
-    """Context window in tokens (prompt + answer); the KV cache is sized for it."""
-    n_threads: int | None = None
-    """CPU threads for decoding and prefill; None = llama-cpp-python's default (half the logical CPUs
-    for decoding, all of them for prefill)."""
-    n_batch: int = Field(512, ge=1)
-    """Prompt tokens evaluated per batch (bigger = faster prefill, more memory)."""
-    n_gpu_layers: int = 0
-    """Layers offloaded to the GPU; 0 = CPU only, -1 = all."""
-    flash_attn: bool = False
-    """Use flash attention (needed for a quantised V cache)."""
-    type_k: str | None = None
-    """KV cache type for K: f16 (default), q8_0, q4_0, ..."""
-    type_v: str | None = None
-    """KV cache type for V (quantised V needs flash_attn)."""
-    seed: int = 0
-    """Sampling seed, for repeatable answers."""
-    temperature: float = Field(0.2, ge=0.0)
-    """Sampling temperature; 0 = greedy."""
 
 
 def resolve_model_file(name_or_path: str) -> Path:

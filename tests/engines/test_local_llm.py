@@ -37,15 +37,6 @@ def _tool():
     return sys.modules[name]
 
 
-@pytest.fixture(scope="session")
-def qwen_tiny() -> Path:
-    """The tiny Qwen2 fixture GGUF, Q8_0, built once (cached across sessions)."""
-    t0 = time.perf_counter()
-    path = _tool().make_gguf_fixture(FIXTURES / "qwen-tiny-Q8_0.gguf", preset="tiny", quant="Q8_0")
-    print(f"\nqwen tiny fixture ready in {time.perf_counter() - t0:.2f} s: {path}")
-    return path
-
-
 @pytest.fixture(scope="module")
 def llm(qwen_tiny):
     engine = LocalLLM(LocalLLMSettings(model=str(qwen_tiny), n_ctx=1024, n_batch=256, temperature=0.0))

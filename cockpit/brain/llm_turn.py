@@ -1,0 +1,121 @@
+"""One LLM turn: stream, split speech from tool calls, act, feed results back, bounded.
+
+The model's text streams through :class:`ToolCallParser`; every proposed call is validated
+by the registry and executed through the same ``execute`` the fast path uses (so the
+policy gate, when it lands, sees every call from every tier). An invalid call gets one
+repair round; tool results go back as ``tool`` messages for at most ``max_tool_rounds``
+model calls. A reply that is empty or garbled is never spoken: the skills' own messages,
+or the caller's fallback, are used instead.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable
+
+from cockpit.brain.gbnf import tool_call_grammar
+from cockpit.brain.local import LocalLLM
+from cockpit.brain.prompt import History, PromptBuilder
+from cockpit.brain.toolcall import CallInvalid, CallReady, Speech, ToolCallParser, repair_prompt
+from cockpit.config import BrainSettings
+from cockpit.events import Stage, ToolCall
+from cockpit.skills.registry import Registry
+from cockpit.trace import TurnTrace
+
+Execute = Callable[[ToolCall], Awaitable[tuple[bool, str]]]
+"""Runs one validated call; returns (ok, what to tell the driver)."""
+
+
+def is_garbled(text: str) -> bool:
+    """True for text that must never be spoken: control characters, U+FFFD, or no words."""
+    if "\ufffd" in text or any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
+        return True
+    return len(text) >= 12 and not re.search(r"[A-Za-z\u4e00-\u9fff]{2}", text)
+
+
+@dataclass
+class LlmAnswer:
+    reply: str
+    calls: list[ToolCall] = field(default_factory=list)
+    rounds: int = 0
+    repaired: bool = False
+    discarded: str = ""
+    """Model text that was not spoken because it was garbled."""
+
+
+class LocalTier:
+    def __init__(self, settings: BrainSettings, registry: Registry):
+        self.settings = settings
+        self.registry = registry
+        self.llm = LocalLLM(settings.local)
+        self.prompt = PromptBuilder()
+        self.history = History(settings.history_turns, settings.history_ttl_s)
+        self._grammar = tool_call_grammar(registry) if settings.tool_choice == "required" else None
+
+    def prepare(self) -> None:
+        """Load the model and evaluate the static prefix, so the first turn is warm."""
+        self.llm.prepare()
+        self.llm.warm(self.prompt.static_prefix(), tools=self.registry.schemas())
+
+    def close(self) -> None:
+        self.llm.close()
+
+    async def answer(self, text: str, context: str, trace: TurnTrace, execute: Execute) -> LlmAnswer:
+        messages = self.prompt.build(self.history, context, text)
+        tools = self.registry.schemas()
+        answer = LlmAnswer("")
+        spoken: list[str] = []
+        outcomes: list[str] = []
+        grammar = self._grammar
+        while answer.rounds < self.settings.max_tool_rounds:
+            answer.rounds += 1
+            raw, speech, calls, invalid = await self._one_round(messages, tools, grammar, trace)
+            spoken += speech
+            if invalid is not None and not answer.repaired:
+                answer.repaired = True
+                messages += [{"role": "assistant", "content": raw}, {"role": "user", "content": repair_prompt(invalid.error)}]
+                continue
+            if not calls:
+                break
+            messages.append({"role": "assistant", "content": raw})
+            for call in calls:
+                ok, message = await execute(call)
+                answer.calls.append(call)
+                outcomes.append(message)
+                messages.append({"role": "tool", "content": json.dumps({"name": call.name, "ok": ok, "result": message})})
+            grammar = None  # after acting, the model may just talk
+        reply = " ".join(s.strip() for s in spoken if s.strip())
+        if reply and is_garbled(reply):
+            answer.discarded, reply = reply, ""
+        answer.reply = reply or " ".join(outcomes)
+        if answer.reply:
+            self.history.add(text, answer.reply)
+        return answer
+
+    async def _one_round(self, messages, tools, grammar, trace: TurnTrace):
+        parser = ToolCallParser(self.registry)
+        raw: list[str] = []
+        speech: list[str] = []
+        calls: list[ToolCall] = []
+        invalid: CallInvalid | None = None
+        trace.start(Stage.LLM)
+
+        def take(items) -> None:
+            nonlocal invalid
+            for item in items:
+                if isinstance(item, Speech):
+                    speech.append(item.text)
+                elif isinstance(item, CallReady):
+                    calls.append(item.call)
+                elif isinstance(item, CallInvalid) and invalid is None:
+                    invalid = item
+
+        async for delta in self.llm.astream(messages, tools, max_tokens=self.settings.max_reply_tokens, grammar=grammar):
+            trace.first(Stage.LLM)
+            raw.append(delta)
+            take(parser.feed(delta))
+        take(parser.finish())
+        trace.end(Stage.LLM)
+        return "".join(raw), speech, calls, invalid
