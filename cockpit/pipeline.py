@@ -18,8 +18,11 @@ import numpy as np
 from cockpit.asr.listener import CommandListener
 from cockpit.audio.output import ReplySink
 from cockpit.brain.fastpath import FastPath
-from cockpit.brain.llm_turn import LocalTier
-from cockpit.brain.prompt import context_block
+from cockpit.brain.cloud import CloudLLM
+from cockpit.brain.llm_turn import LlmTier
+from cockpit.brain.local import LocalLLM
+from cockpit.brain.prompt import History, context_block
+from cockpit.brain.router import Router
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, NoSpeech, ToolError
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 
 FALLBACKS = {
     "asr-no-text": "Sorry, I didn't catch that.",
+    "llm-unavailable": "Sorry, I can't answer that right now.",
 }
 
 
@@ -59,21 +63,33 @@ class Assistant:
         self.tts = EspeakVoice(settings.tts.espeak)
         self.sink = sink or ReplySink(settings.audio.output)
         self.listener = CommandListener(settings, self.fastpath, self.bus)
-        self.local = LocalTier(settings.brain, self.registry) if settings.brain.mode == "local-only" else None
+        self.router = Router(settings.brain)
+        self.tiers = self._tiers(settings)
         self.state = TurnState.IDLE
         self.turn_id = 0
 
     async def prepare(self) -> None:
         """Load and check every engine before the microphone opens; fail with a clear error."""
         jobs = [asyncio.to_thread(self.tts.prepare), self.listener.prepare(), asyncio.to_thread(self.sink.prepare)]
-        if self.local is not None:
-            jobs.append(asyncio.to_thread(self.local.prepare))
+        jobs += [asyncio.to_thread(tier.prepare) for tier in self.tiers.values()]
         await asyncio.gather(*jobs)
 
     async def close(self) -> None:
         self.listener.close()
-        if self.local is not None:
-            self.local.close()
+        for tier in self.tiers.values():
+            tier.close()
+
+    def _tiers(self, settings: Settings) -> dict[str, LlmTier]:
+        """One LlmTier per model tier the mode may use; they share the conversation history."""
+        b = settings.brain
+        history = History(b.history_turns, b.history_ttl_s)
+        made: dict[str, LlmTier] = {}
+        for name in self.router.tiers:
+            if name == "local":
+                made[name] = LlmTier(b, self.registry, LocalLLM(b.local), history)
+            else:
+                made[name] = LlmTier(b, self.registry, CloudLLM(b.cloud), history, privacy=b.privacy)
+        return made
 
     # -- state -----------------------------------------------------------------------------
     def transition(self, trigger: Trigger) -> None:
@@ -149,18 +165,31 @@ class Assistant:
             self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.FASTPATH, reason=f"rule: {match.rule}"))
             ok, message = await self._execute(match.call, Route.FASTPATH, trace, turn)
             return Route.FASTPATH, message, [match.call]
-        if self.local is None:
+        order, why = self.router.order()
+        if not order:
             self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.NONE,
-                                       reason="no fast-path rule matched and no LLM tier is configured"))
+                                       reason=f"no fast-path rule matched; brain.mode is {why}"))
             return Route.NONE, self.settings.session.not_understood_reply, []
-        self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.LOCAL,
-                                   reason="no fast-path rule matched; brain.mode is local-only"))
-        answer = await self.local.answer(text, context_block(self.vehicle.snapshot()), trace,
-                                         lambda call: self._execute(call, Route.LOCAL, trace, turn))
-        if answer.discarded:
-            self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code="llm-garbled", stage=Stage.LLM,
-                                      message=f"discarded {len(answer.discarded)} characters of garbled model text"))
-        return Route.LOCAL, answer.reply or self.settings.session.not_understood_reply, answer.calls
+        failures: list[str] = []
+        for name in order:
+            route = Route(name)
+            reason = "no fast-path rule matched; " + why + "".join(f"; {f}" for f in failures)
+            self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=route, reason=reason))
+            try:
+                answer = await self.tiers[name].answer(text, context_block(self.vehicle.snapshot()), trace,
+                                                       lambda call: self._execute(call, route, trace, turn))
+            except CockpitError as exc:  # the tier failed this turn: the next one answers the same words
+                self.router.record(name, ok=False)
+                failures.append(f"{name} failed ({exc.code})")
+                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, stage=Stage.LLM,
+                                          message=str(exc).split("\n")[0]))
+                continue
+            self.router.record(name, ok=True)
+            if answer.discarded:
+                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code="llm-garbled", stage=Stage.LLM,
+                                          message=f"discarded {len(answer.discarded)} characters of garbled model text"))
+            return route, answer.reply or self.settings.session.not_understood_reply, answer.calls
+        raise CockpitError("; ".join(failures), code="llm-unavailable")
 
     async def _execute(self, call: ToolCall, source: Route, trace: TurnTrace, turn: int) -> tuple[bool, str]:
         """Run one tool call from any tier; a refusal is spoken, never raised."""

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,6 +18,9 @@ from cockpit.scenario import driver_speech
 
 def pytest_report_header(config):
     return [f"espeak-ng: {shutil.which('espeak-ng') or 'MISSING (apt-get install espeak-ng)'}"]
+
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/support
 
 
 @lru_cache(maxsize=None)
@@ -51,3 +59,53 @@ def _tool(name: str):
 def qwen_tiny() -> Path:
     """A GGUF of the Qwen2 architecture (tiny shape, real tokenizer and chat template, random weights)."""
     return _tool("make_gguf_fixture").make_gguf_fixture(FIXTURES / "qwen-tiny-Q8_0.gguf", preset="tiny", quant="Q8_0")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory, qwen_tiny):
+    """(host, port) of a real `python -m llama_cpp.server` on the tiny fixture; always killed."""
+    model = qwen_tiny
+    port = _free_port()
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+             "--port", str(port), "--n_ctx", "512", "--n_threads", "2"],
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"llama_cpp.server not ready in 60 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield ("127.0.0.1", port)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def fault_proxy(llama_server):
+    """A FaultProxy (tests/support) in front of the llama_cpp.server; reset to pass-through by each user."""
+    from support.fault_proxy import FaultProxy
+    p = FaultProxy(llama_server, max_requests=1000).start()
+    yield p
+    p.stop()

@@ -23,6 +23,8 @@ class Partial:
     """Words that will not change any more (empty when the engine cannot tell)."""
     tentative: str
     """The rest of the current best hypothesis."""
+    audio_s: float = 0.0
+    """Seconds of the utterance's audio this hypothesis covers."""
 
     @property
     def text(self) -> str:

@@ -33,6 +33,9 @@ from cockpit.wake.phrase import PhraseSpotter
 from cockpit.wake.ptt import PushToTalk
 from cockpit.worker import EngineThread
 
+FRESH_S = 0.3
+"""A partial covering the audio up to this close to now counts as fresh."""
+
 if TYPE_CHECKING:
     from cockpit.pipeline import Assistant, TurnInput
 
@@ -60,6 +63,7 @@ class CommandListener:
         self.spotter = make_spotter(settings)
         self.vad = make_vad(settings.vad, settings.audio)
         self._ep: Endpointer | None = None
+        self._utterance_start = 0.0
         self._vad_threshold = settings.vad.threshold if settings.vad.engine == "silero" else 0.5
         self._turn_hint = 0
         self._asr_thread = EngineThread("asr")
@@ -123,6 +127,8 @@ class CommandListener:
 
     def _begin(self, ev: Started, listen_until: float | None) -> bool:
         self.bus.emit(SpeechStarted(t=time.monotonic(), audio_time=ev.audio_time))
+        # the recogniser is fed from the first pre-roll sample on
+        self._utterance_start = (self._ep.audio_time if self._ep else ev.audio_time) - len(ev.audio) / 16000
         needs_wake = self.spotter is not None and not (listen_until is not None and ev.audio_time <= listen_until)
         self._asr_thread.submit(self.asr.start)
         self._feed(ev.audio, needs_wake, start=needs_wake)
@@ -146,8 +152,13 @@ class CommandListener:
             return
         # partials resolve in feed order on the ASR thread, so they always precede the final
         self.bus.emit(Transcript(t=time.monotonic(), text=text, final=False))
-        if self._ep is not None and self._ep.in_speech:
-            self._ep.complete = self.fastpath.parse(text) is not None
+        ep = self._ep
+        if ep is not None and ep.in_speech:
+            # only a fresh partial may shorten the hangover: one lagging behind the audio
+            # (a slow board, an as-fast-as-possible feed) says nothing about the last words
+            heard = ep.audio_time - self._utterance_start
+            fresh = heard - fut.result().audio_s <= FRESH_S
+            ep.complete = fresh and self.fastpath.parse(text) is not None
 
     async def _end(self, ev: Ended | Discarded, needs_wake: bool, assistant: "Assistant"):
         from cockpit.pipeline import TurnInput

@@ -73,7 +73,8 @@ class SphinxCommands:
             return None
         self._last_partial = self._frames
         hyp = self.decoder.hyp()
-        return Partial("", hyp.hypstr.strip()) if hyp is not None and hyp.hypstr.strip() else None
+        text = hyp.hypstr.strip() if hyp is not None else ""
+        return Partial("", text, self._frames / 16000) if text else None
 
     def finish(self) -> Recognition:
         d = self.decoder

@@ -120,7 +120,7 @@ class WhisperStream:
         if len(agreed) > len(self._committed):
             self._committed = agreed
         self._last_words = words
-        return Partial(" ".join(self._committed), " ".join(words[len(self._committed):]))
+        return Partial(" ".join(self._committed), " ".join(words[len(self._committed):]), self._samples / SAMPLE_RATE)
 
     def finish(self) -> Recognition:
         if self._samples == 0:

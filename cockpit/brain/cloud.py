@@ -19,8 +19,8 @@ import time
 import unicodedata
 from typing import Any, AsyncIterator, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field
 
+from cockpit.config import CloudSettings
 from cockpit.errors import CockpitError
 from cockpit.worker import EngineThread
 
@@ -31,30 +31,6 @@ except ImportError:  # pragma: no cover - older SDKs
 
 GARBLED_MIN_CHARS = 12
 """Text this long with no letter at all is not speech."""
-
-
-class CloudSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-    base_url: str = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
-    """The OpenAI-compatible API root (ending in /v1 or the provider's equivalent)."""
-    model: str = "qwen-plus"
-    """The model name the endpoint expects."""
-    api_key_env: str = "DASHSCOPE_API_KEY"
-    """NAME of the environment variable holding the API key; the key itself never goes in config."""
-    connect_timeout_s: float = Field(2.0, gt=0)
-    """Deadline for the TCP + TLS connection."""
-    first_token_timeout_s: float = Field(3.0, gt=0)
-    """Deadline from sending the request to the first content (text or tool call); it also bounds
-    any silent gap later in the stream."""
-    total_timeout_s: float = Field(15.0, gt=0)
-    """Deadline for the whole answer, from sending the request to the last delta."""
-    max_tokens: int = Field(256, ge=1)
-    """Most tokens in one answer."""
-    temperature: float = Field(0.2, ge=0.0)
-    """Sampling temperature; 0 = greedy."""
-    verify_tls: bool = True
-    """Check the server's TLS certificate. Only switch off for a test endpoint."""
 
 
 class CloudError(CockpitError):

@@ -10,29 +10,23 @@ or the caller's fallback, are used instead.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
+from cockpit.brain.cloud import is_garbled
 from cockpit.brain.gbnf import tool_call_grammar
+from cockpit.brain.cloud import CloudLLM
 from cockpit.brain.local import LocalLLM
+from cockpit.brain.privacy import PrivacyReport, filter_payload
 from cockpit.brain.prompt import History, PromptBuilder
 from cockpit.brain.toolcall import CallInvalid, CallReady, Speech, ToolCallParser, repair_prompt
-from cockpit.config import BrainSettings
+from cockpit.config import BrainSettings, PrivacyPolicy
 from cockpit.events import Stage, ToolCall
 from cockpit.skills.registry import Registry
 from cockpit.trace import TurnTrace
 
 Execute = Callable[[ToolCall], Awaitable[tuple[bool, str]]]
 """Runs one validated call; returns (ok, what to tell the driver)."""
-
-
-def is_garbled(text: str) -> bool:
-    """True for text that must never be spoken: control characters, U+FFFD, or no words."""
-    if "\ufffd" in text or any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in text):
-        return True
-    return len(text) >= 12 and not re.search(r"[A-Za-z\u4e00-\u9fff]{2}", text)
 
 
 @dataclass
@@ -45,19 +39,27 @@ class LlmAnswer:
     """Model text that was not spoken because it was garbled."""
 
 
-class LocalTier:
-    def __init__(self, settings: BrainSettings, registry: Registry):
+class LlmTier:
+    """A model tier (local llama.cpp or cloud) with its own history; both stream text deltas."""
+
+    def __init__(self, settings: BrainSettings, registry: Registry, engine: LocalLLM | CloudLLM,
+                 history: History, privacy: PrivacyPolicy | None = None):
         self.settings = settings
         self.registry = registry
-        self.llm = LocalLLM(settings.local)
+        self.llm = engine
         self.prompt = PromptBuilder()
-        self.history = History(settings.history_turns, settings.history_ttl_s)
-        self._grammar = tool_call_grammar(registry) if settings.tool_choice == "required" else None
+        self.history = history
+        self.privacy = privacy
+        """When set (cloud), every payload is filtered before it leaves the car."""
+        self.last_report: PrivacyReport | None = None
+        local = isinstance(engine, LocalLLM)
+        self._grammar = tool_call_grammar(registry) if local and settings.tool_choice == "required" else None
 
     def prepare(self) -> None:
-        """Load the model and evaluate the static prefix, so the first turn is warm."""
+        """Load the model and (locally) evaluate the static prefix, so the first turn is warm."""
         self.llm.prepare()
-        self.llm.warm(self.prompt.static_prefix(), tools=self.registry.schemas())
+        if isinstance(self.llm, LocalLLM):
+            self.llm.warm(self.prompt.static_prefix(), tools=self.registry.schemas())
 
     def close(self) -> None:
         self.llm.close()
@@ -112,7 +114,10 @@ class LocalTier:
                 elif isinstance(item, CallInvalid) and invalid is None:
                     invalid = item
 
-        async for delta in self.llm.astream(messages, tools, max_tokens=self.settings.max_reply_tokens, grammar=grammar):
+        if self.privacy is not None:
+            messages, self.last_report = filter_payload(messages, self.privacy)
+        extra = {"grammar": grammar} if grammar is not None else {}
+        async for delta in self.llm.astream(messages, tools, max_tokens=self.settings.max_reply_tokens, **extra):
             trace.first(Stage.LLM)
             raw.append(delta)
             take(parser.feed(delta))

@@ -13,24 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-
-class PrivacyPolicy(BaseModel):
-    """What the privacy filter does to a payload bound for a cloud model."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    location_precision_km: float = Field(1.0, ge=0.0)
-    """Coordinates are snapped to a grid of this cell size (km); 0 sends them unchanged."""
-    redact_phone: bool = True
-    """Replace phone numbers (international and national formats) with ``[phone]``."""
-    redact_email: bool = True
-    """Replace e-mail addresses with ``[email]``."""
-    redact_plate: bool = True
-    """Replace licence plates (DE, UK, US, CN formats) with ``[plate]``."""
-    redact_vin: bool = True
-    """Replace 17-character vehicle identification numbers with ``[vin]``."""
+from cockpit.config import PrivacyPolicy
 
 
 @dataclass(frozen=True)

@@ -33,61 +33,16 @@ FIXTURES = ROOT / ".cache" / "fixtures"
 MESSAGES = [{"role": "user", "content": "Say hello to the driver."}]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture
+def proxy(fault_proxy):
+    fault_proxy.set_mode(Fault.PASS)
+    yield fault_proxy
+    fault_proxy.set_mode(Fault.PASS)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """(host, port) of a real `python -m llama_cpp.server` on a tiny Qwen2 fixture; always killed."""
-    from make_gguf_fixture import make_gguf_fixture
-
-    model = make_gguf_fixture(FIXTURES / "qwen-tiny-Q8_0.gguf", preset="tiny", quant="Q8_0")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "512", "--n_threads", "2"],
-            stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server not ready in 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
-        yield ("127.0.0.1", port)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def proxy(server):
-    p = FaultProxy(server, max_requests=100).start()
-    yield p
-    p.stop()
-
-
-@pytest.fixture(autouse=True)
-def _pass_through_after(request):
-    yield
-    if "proxy" in request.fixturenames:
-        request.getfixturevalue("proxy").set_mode(Fault.PASS)
+@pytest.fixture
+def server(llama_server):
+    return llama_server
 
 
 def _client(base_url: str, timeout: float = 30.0):

@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from cockpit.brain.llm_turn import is_garbled
+from cockpit.brain.cloud import is_garbled
 from cockpit.config import parse_config
 from cockpit.events import ErrorRaised, Route, RouteDecided, ToolCalled, ToolResult
 from cockpit.pipeline import Assistant
