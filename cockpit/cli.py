@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     b_asr.add_argument("--shapes", nargs="*", default=["tiny", "base", "small"], choices=["tiny", "base", "small"],
                        help="Whisper shapes (fixtures unless real models are in models/)")
     b_asr.add_argument("--out", type=Path, default=Path("out/bench"), help="where asr.json goes")
+    b_llm = b_sub.add_parser("llm", help="local LLM: first token with a ~1k-token prefix cold vs warm; decode vs bare llama.cpp")
+    b_llm.add_argument("--presets", nargs="*", default=["qwen2.5-0.5b"], choices=["tiny", "qwen2.5-0.5b", "qwen2.5-1.5b"],
+                       help="Qwen shapes (fixtures unless real models are in models/)")
+    b_llm.add_argument("--out", type=Path, default=Path("out/bench"), help="where llm.json goes")
 
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
@@ -197,9 +201,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sim":
             return asyncio.run(_sim(args, load_config(args.config)))
         if args.command == "bench":
-            from cockpit.bench.asr import run, table
-            result = run(args.shapes, args.out, progress=lambda m: print(m, file=sys.stderr, flush=True))
-            print(table(result))
+            progress = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+            if args.bench_command == "llm":
+                from cockpit.bench import llm
+                print(llm.table(llm.run(args.presets, args.out, progress=progress)))
+            else:
+                from cockpit.bench import asr
+                print(asr.table(asr.run(args.shapes, args.out, progress=progress)))
             return 0
         if args.command == "demo":
             from cockpit.demo import run_demo

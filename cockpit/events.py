@@ -190,6 +190,15 @@ class RouteDecided(Event):
 
 
 @event
+class CloudPayload(Event):
+    type: ClassVar[str] = "cloud-payload"
+    redactions: Mapping[str, int]
+    """What the privacy filter removed or coarsened before the payload left the car (kind -> count)."""
+    messages: int
+    """How many chat messages were sent."""
+
+
+@event
 class ToolCalled(Event):
     type: ClassVar[str] = "tool-call"
     call: ToolCall

@@ -26,7 +26,7 @@ from cockpit.brain.router import Router
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, NoSpeech, ToolError
-from cockpit.events import (ErrorRaised, ReplyText, Route, RouteDecided, Stage, StateChanged, ToolCall,
+from cockpit.events import (CloudPayload, ErrorRaised, ReplyText, Route, RouteDecided, Stage, StateChanged, ToolCall,
                             ToolCalled, ToolResult, Transcript, TurnSummary)
 from cockpit.session import TurnState, Trigger, advance
 from cockpit.skills.builtin import default_registry
@@ -89,6 +89,8 @@ class Assistant:
                 made[name] = LlmTier(b, self.registry, LocalLLM(b.local), history)
             else:
                 made[name] = LlmTier(b, self.registry, CloudLLM(b.cloud), history, privacy=b.privacy)
+                made[name].on_payload = lambda report, n: self.bus.emit(CloudPayload(
+                    t=time.monotonic(), turn=self.turn_id, redactions=report.counts(), messages=n))
         return made
 
     # -- state -----------------------------------------------------------------------------

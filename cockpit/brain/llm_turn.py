@@ -52,6 +52,8 @@ class LlmTier:
         self.privacy = privacy
         """When set (cloud), every payload is filtered before it leaves the car."""
         self.last_report: PrivacyReport | None = None
+        self.on_payload: Callable[[PrivacyReport, int], None] | None = None
+        """Called with the privacy report of every payload that leaves the car (for the audit)."""
         local = isinstance(engine, LocalLLM)
         self._grammar = tool_call_grammar(registry) if local and settings.tool_choice == "required" else None
 
@@ -116,6 +118,8 @@ class LlmTier:
 
         if self.privacy is not None:
             messages, self.last_report = filter_payload(messages, self.privacy)
+            if self.on_payload is not None:
+                self.on_payload(self.last_report, len(messages))
         extra = {"grammar": grammar} if grammar is not None else {}
         async for delta in self.llm.astream(messages, tools, max_tokens=self.settings.max_reply_tokens, **extra):
             trace.first(Stage.LLM)

@@ -1,0 +1,122 @@
+"""Tier 3 in the real pipeline: cloud-first against a REAL OpenAI-compatible server
+(llama_cpp.server on the fixture GGUF) behind the fault proxy. Every fault ends in a spoken
+answer from the local tier with the right route and error code; the breaker opens and
+recovers."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from cockpit.brain.router import Router
+from cockpit.config import parse_config
+from cockpit.events import CloudPayload, ErrorRaised, Route, RouteDecided
+from cockpit.pipeline import Assistant
+from cockpit.skills.builtin import default_registry
+from cockpit.skills.registry import Registry
+from support.fault_proxy import Fault, refused_port
+
+KEY = "COCKPIT_TEST_CLOUD_KEY"
+
+
+@pytest.fixture(autouse=True)
+def key(monkeypatch):
+    monkeypatch.setenv(KEY, "test-key")
+
+
+@pytest.fixture
+def proxy(fault_proxy):
+    fault_proxy.set_mode(Fault.PASS)
+    yield fault_proxy
+    fault_proxy.set_mode(Fault.PASS)
+
+
+def make(qwen_tiny, tmp_path, base_url: str, **brain) -> Assistant:
+    cfg = parse_config({
+        "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}},
+        "brain": {"mode": "cloud-first", "max_reply_tokens": 16, "max_tool_rounds": 1,
+                  "local": {"model": str(qwen_tiny), "n_ctx": 2048, "temperature": 0.0},
+                  "cloud": {"base_url": base_url, "model": "fixture", "api_key_env": KEY, "temperature": 0.0,
+                            "connect_timeout_s": 1.0, "first_token_timeout_s": 3.0, "total_timeout_s": 20.0},
+                  "privacy": {"location_precision_km": 10.0}, **brain}})
+    # one tool keeps the fixture server's prompt small (it needs ~4 s to first token with all nine)
+    return Assistant(cfg, registry=Registry([default_registry().get("media_control")]))
+
+
+def turns(a: Assistant, *texts: str):
+    async def go():
+        events: list = []
+        a.bus.subscribe(events.append)
+        await a.prepare()
+        try:
+            return [await a.text_turn(t) for t in texts], events
+        finally:
+            await a.close()
+    return asyncio.run(go())
+
+
+def test_healthy_cloud_answers(qwen_tiny, tmp_path, proxy):
+    [s], events = turns(make(qwen_tiny, tmp_path, proxy.url), "tell me about the history of this town")
+    assert s.route is Route.CLOUD and s.reply and s.error is None and s.audio_path
+    assert [e.route for e in events if isinstance(e, RouteDecided)] == [Route.CLOUD]
+
+
+@pytest.mark.parametrize("fault, kw, code", [
+    (Fault.DELAY, {"seconds": 5.0}, "cloud-timeout"),
+    (Fault.RESET, {"after_bytes": 400}, "cloud-unavailable"),
+    (Fault.GARBAGE, {"after_bytes": 400}, "cloud-garbled"),
+    (Fault.STATUS, {"status": 429}, "cloud-rate-limited"),
+    (Fault.STATUS, {"status": 500}, "cloud-unavailable"),
+])
+def test_every_cloud_fault_ends_in_a_local_spoken_answer(qwen_tiny, tmp_path, proxy, fault, kw, code):
+    proxy.set_mode(fault, **kw)
+    [s], events = turns(make(qwen_tiny, tmp_path, proxy.url), "what's the story behind the castle on the hill")
+    assert s.route is Route.LOCAL, [e for e in events if isinstance(e, ErrorRaised)]
+    assert [e.route for e in events if isinstance(e, RouteDecided)] == [Route.CLOUD, Route.LOCAL]
+    assert any(isinstance(e, ErrorRaised) and e.code == code for e in events)
+    local_reason = [e.reason for e in events if isinstance(e, RouteDecided)][-1]
+    assert f"cloud failed ({code})" in local_reason
+    assert s.reply and s.audio_path  # the driver hears an answer without repeating themselves
+
+
+def test_refused_port_falls_back(qwen_tiny, tmp_path):
+    [s], events = turns(make(qwen_tiny, tmp_path, f"http://127.0.0.1:{refused_port()}/v1"), "explain the traffic ahead")
+    assert s.route is Route.LOCAL and any(isinstance(e, ErrorRaised) and e.code == "cloud-unavailable" for e in events)
+
+
+def test_breaker_opens_after_repeated_failures_and_recovers(qwen_tiny, tmp_path, proxy):
+    now = [1000.0]
+    a = make(qwen_tiny, tmp_path, proxy.url, breaker_failures=2, breaker_cooldown_s=30)
+    a.router = Router(a.settings.brain, clock=lambda: now[0])
+    proxy.set_mode(Fault.STATUS, status=500)
+
+    async def go():
+        events: list = []
+        a.bus.subscribe(events.append)
+        await a.prepare()
+        try:
+            out = []
+            for _ in range(3):  # two failures open the breaker; the third turn skips the cloud
+                out.append(await a.text_turn("tell me a story about the road"))
+            requests_while_open = proxy.requests
+            proxy.set_mode(Fault.PASS)
+            now[0] += 31  # cooldown over: one probe goes to the cloud, succeeds, closes the breaker
+            out.append(await a.text_turn("tell me another story"))
+            out.append(await a.text_turn("and one more"))
+            return out, events, requests_while_open
+        finally:
+            await a.close()
+    summaries, events, requests_while_open = asyncio.run(go())
+    assert [s.route for s in summaries] == [Route.LOCAL, Route.LOCAL, Route.LOCAL, Route.CLOUD, Route.CLOUD]
+    reasons = [e.reason for e in events if isinstance(e, RouteDecided)]
+    assert any("circuit breaker open" in r for r in reasons)
+    assert a.router.breaker.state.value == "closed"
+
+
+def test_privacy_filter_runs_on_the_cloud_payload(qwen_tiny, tmp_path, proxy):
+    a = make(qwen_tiny, tmp_path, proxy.url)
+    [s], events = turns(a, "call me back on +49 170 1234567 or mail jane.doe@example.com about it")
+    report = a.tiers["cloud"].last_report
+    assert report is not None and report.counts().get("phone") == 1 and report.counts().get("email") == 1
+    [payload] = [e for e in events if isinstance(e, CloudPayload)]  # every payload is on the record
+    assert payload.redactions["phone"] == 1 and payload.redactions["email"] == 1 and payload.turn == s.turn
