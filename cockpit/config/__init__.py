@@ -1,0 +1,155 @@
+"""YAML -> validated, frozen settings.
+
+Every component has one frozen pydantic model with a docstring per field. Unknown keys,
+wrong types and out-of-range values are errors that name the key path and how to fix it;
+``load_config`` raises :class:`ConfigError` carrying every problem at once.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+
+from cockpit.config.base import Section
+from cockpit.config.brain import BrainSettings, CloudSettings, FastPathSettings, LocalLLMSettings, PrivacyPolicy
+from cockpit.config.speech import (AsrSettings, AudioSettings, EndpointSettings, InputSettings, OpenWakeWordSettings,
+                                   OutputSettings, SphinxSettings, VadSettings, WakeSettings, WhisperSettings)
+from cockpit.errors import CockpitError
+
+__all__ = ["Section", "Settings", "ConfigError", "load_config", "parse_config",
+           "FastPathSettings", "LocalLLMSettings", "CloudSettings", "PrivacyPolicy", "BrainSettings",
+           "InputSettings", "OutputSettings", "AudioSettings", "VadSettings", "EndpointSettings",
+           "OpenWakeWordSettings", "WakeSettings", "SphinxSettings", "WhisperSettings", "AsrSettings"]
+
+
+class EspeakSettings(Section):
+    voice: str = "en-us"
+    """espeak-ng voice name (see `espeak-ng --voices`)."""
+    rate_wpm: int = Field(175, ge=80, le=450)
+    """Speaking rate in words per minute."""
+    pitch: int = Field(50, ge=0, le=99)
+    """Voice pitch, 0-99."""
+
+
+class TtsSettings(Section):
+    engine: Literal["espeak"] = "espeak"
+    """'espeak': espeak-ng (Debian package), offline, no download."""
+    espeak: EspeakSettings = EspeakSettings()
+
+
+class Place(Section):
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class VehicleSettings(Section):
+    adapter: Literal["sim"] = "sim"
+    """Where vehicle signals come from and actuations go: 'sim' is the simulated vehicle."""
+    initial: dict[str, float | int | str | bool] = {}
+    """VSS path -> starting value for the simulated vehicle (overrides its defaults)."""
+    places: dict[str, Place] = {}
+    """Named destinations the driver can ask for by name ('home', 'work')."""
+
+    @field_validator("initial")
+    @classmethod
+    def _vss_paths(cls, value: dict[str, Any]) -> dict[str, Any]:
+        bad = [k for k in value if not k.startswith("Vehicle.")]
+        if bad:
+            raise ValueError(f"keys must be VSS paths starting with 'Vehicle.', got {bad}")
+        return value
+
+
+class SessionSettings(Section):
+    fallback_reply: str = "Sorry, something went wrong. Please try again."
+    """The one spoken fallback after any stage error."""
+    not_understood_reply: str = "Sorry, I can't help with that yet."
+    """What cockpit says when no tier can handle an utterance."""
+
+
+class Settings(Section):
+    """The whole runtime configuration (one YAML file)."""
+
+    name: str = "default"
+    """A label for this configuration, shown in logs and benchmark reports."""
+    audio: AudioSettings = AudioSettings()
+    vad: VadSettings = VadSettings()
+    endpoint: EndpointSettings = EndpointSettings()
+    wake: WakeSettings = WakeSettings()
+    asr: AsrSettings = AsrSettings()
+    brain: BrainSettings = BrainSettings()
+    tts: TtsSettings = TtsSettings()
+    vehicle: VehicleSettings = VehicleSettings()
+    session: SessionSettings = SessionSettings()
+
+
+class ConfigError(CockpitError):
+    """A configuration file could not be used. ``problems`` lists every (path, message, hint)."""
+
+    code = "config-invalid"
+
+    def __init__(self, source: str, problems: list[tuple[str, str, str]]):
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {len(problems)} problem(s)"]
+        lines += [f"  {path}: {msg}" + (f"\n    hint: {hint}" if hint else "") for path, msg, hint in problems]
+        super().__init__("\n".join(lines))
+
+
+_HINTS = {
+    "extra_forbidden": "remove this key or check its spelling (see configs/default.yaml)",
+    "literal_error": "use one of the allowed values listed",
+    "greater_than_equal": "raise the value into the allowed range",
+    "less_than_equal": "lower the value into the allowed range",
+    "greater_than": "raise the value into the allowed range",
+    "less_than": "lower the value into the allowed range",
+}
+
+
+def _hint(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind in _HINTS:
+        return _HINTS[kind]
+    if kind in ("model_type", "dict_type"):
+        return "this key holds a mapping of settings, not a single value"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return "give a value of the expected type"
+    return ""
+
+
+def parse_config(data: Any, source: str = "<config>") -> Settings:
+    """Validate already-parsed YAML data."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, [("<root>", f"expected a mapping of settings, got {type(data).__name__}",
+                                    "the file must start with keys such as 'audio:' or 'wake:'")])
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            path = ".".join(str(p) for p in err["loc"]) or "<root>"
+            problems.append((path, err["msg"], _hint(err)))
+        raise ConfigError(source, problems) from None
+
+
+def load_config(path: str | Path | None) -> Settings:
+    """Read and validate a YAML config file; ``None`` gives the built-in defaults."""
+    if path is None:
+        return Settings()
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(str(p), [("<file>", "no such file", "check the path; shipped configs live in configs/")])
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "<file>"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(str(p), [(where, f"YAML syntax error: {problem}",
+                                    "fix the indentation or quoting at that spot")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(p), [("<file>", "not UTF-8 text", "save the file as UTF-8 YAML")]) from None
+    return parse_config(data, str(p))

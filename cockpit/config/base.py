@@ -1,0 +1,8 @@
+"""The base of every settings section: frozen, unknown keys rejected, a docstring per field."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)

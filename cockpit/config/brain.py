@@ -1,0 +1,105 @@
+"""Settings of the brain tiers: fast path, local Qwen, cloud, privacy, routing."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from cockpit.config.base import Section
+
+
+class FastPathSettings(Section):
+    enabled: bool = True
+    """Deterministic grammar intents answered without any LLM."""
+
+
+class LocalLLMSettings(Section):
+    """The local Qwen on llama.cpp (brain tier 2)."""
+
+    model: str = "qwen2.5-1.5b"
+    """A .gguf file path, or a catalog name (models/catalog.yaml) whose .gguf is used."""
+    n_ctx: int = Field(4096, ge=256)
+    """Context window in tokens (prompt + answer); the KV cache is sized for it."""
+    n_threads: int | None = None
+    """CPU threads for decoding and prefill; None = llama-cpp-python's default (half the logical CPUs
+    for decoding, all of them for prefill)."""
+    n_batch: int = Field(512, ge=1)
+    """Prompt tokens evaluated per batch (bigger = faster prefill, more memory)."""
+    n_gpu_layers: int = 0
+    """Layers offloaded to the GPU; 0 = CPU only, -1 = all."""
+    flash_attn: bool = False
+    """Use flash attention (needed for a quantised V cache)."""
+    type_k: str | None = None
+    """KV cache type for K: f16 (default), q8_0, q4_0, ..."""
+    type_v: str | None = None
+    """KV cache type for V (quantised V needs flash_attn)."""
+    seed: int = 0
+    """Sampling seed, for repeatable answers."""
+    temperature: float = Field(0.2, ge=0.0)
+    """Sampling temperature; 0 = greedy."""
+
+
+class CloudSettings(Section):
+    """The cloud tier: any OpenAI-compatible endpoint (brain tier 3)."""
+
+    base_url: str = "https://dashscope-intl.aliyuncs.com/compatible-mode/v1"
+    """The OpenAI-compatible API root (ending in /v1 or the provider's equivalent)."""
+    model: str = "qwen-plus"
+    """The model name the endpoint expects."""
+    api_key_env: str = "DASHSCOPE_API_KEY"
+    """NAME of the environment variable holding the API key; the key itself never goes in config."""
+    connect_timeout_s: float = Field(2.0, gt=0)
+    """Deadline for the TCP + TLS connection."""
+    first_token_timeout_s: float = Field(3.0, gt=0)
+    """Deadline from sending the request to the first content (text or tool call); it also bounds
+    any silent gap later in the stream."""
+    total_timeout_s: float = Field(15.0, gt=0)
+    """Deadline for the whole answer, from sending the request to the last delta."""
+    max_tokens: int = Field(256, ge=1)
+    """Most tokens in one answer."""
+    temperature: float = Field(0.2, ge=0.0)
+    """Sampling temperature; 0 = greedy."""
+    verify_tls: bool = True
+    """Check the server's TLS certificate. Only switch off for a test endpoint."""
+
+
+class PrivacyPolicy(Section):
+    """What the privacy filter does to a payload bound for a cloud model."""
+
+    location_precision_km: float = Field(1.0, ge=0.0)
+    """Coordinates are snapped to a grid of this cell size (km); 0 sends them unchanged."""
+    redact_phone: bool = True
+    """Replace phone numbers (international and national formats) with ``[phone]``."""
+    redact_email: bool = True
+    """Replace e-mail addresses with ``[email]``."""
+    redact_plate: bool = True
+    """Replace licence plates (DE, UK, US, CN formats) with ``[plate]``."""
+    redact_vin: bool = True
+    """Replace 17-character vehicle identification numbers with ``[vin]``."""
+
+
+class BrainSettings(Section):
+    mode: Literal["fastpath-only", "local-only", "local-first", "cloud-first"] = "fastpath-only"
+    """Which tiers may answer, after the fast path: 'fastpath-only' (grammar, no download);
+    'local-only' (the local Qwen: `cockpit models pull qwen2.5-1.5b`); 'local-first' (local,
+    cloud if local fails); 'cloud-first' (cloud while it is healthy, local otherwise)."""
+    fastpath: FastPathSettings = FastPathSettings()
+    local: LocalLLMSettings = LocalLLMSettings()
+    cloud: CloudSettings = CloudSettings()
+    privacy: PrivacyPolicy = PrivacyPolicy()
+    """What may leave the car: applied to every cloud payload."""
+    breaker_failures: int = Field(3, ge=1, le=100)
+    """Consecutive cloud failures that open the circuit breaker (cloud skipped)."""
+    breaker_cooldown_s: float = Field(30.0, gt=0, le=3600)
+    """How long the breaker stays open before one probe request is let through."""
+    tool_choice: Literal["auto", "required"] = "auto"
+    """'required' constrains decoding with a GBNF grammar so the model must emit one valid
+    tool call (use when every request maps to an action)."""
+    max_tool_rounds: int = Field(2, ge=1, le=5)
+    """Model calls per turn: tool results go back to the model at most this many times."""
+    max_reply_tokens: int = Field(160, ge=16, le=2048)
+    """Token budget of one model answer (replies are spoken: keep them short)."""
+    history_turns: int = Field(6, ge=0, le=50)
+    """Earlier exchanges kept in the prompt."""
+    history_ttl_s: float = Field(300.0, gt=0, le=86400)
+    """History older than this is forgotten (a new conversation)."""
