@@ -73,6 +73,8 @@ class Assistant:
         jobs = [asyncio.to_thread(self.tts.prepare), self.listener.prepare(), asyncio.to_thread(self.sink.prepare)]
         jobs += [asyncio.to_thread(tier.prepare) for tier in self.tiers.values()]
         await asyncio.gather(*jobs)
+        if "cloud" in self.tiers:  # connectivity probe: an unreachable cloud is not tried on the first turn
+            self.router.probed(await asyncio.to_thread(self.tiers["cloud"].llm.probe))
 
     async def close(self) -> None:
         self.listener.close()

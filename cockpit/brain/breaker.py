@@ -82,6 +82,10 @@ class CircuitBreaker:
         if self._failures >= self.failures_to_open:
             self._open()
 
+    def trip(self) -> None:
+        """Open now, whatever the count (the connectivity probe found the endpoint unreachable)."""
+        self._open()
+
     def _open(self) -> None:
         self._state, self._opened_at, self._probe_out = BreakerState.OPEN, self._clock(), False
         self._failures = 0

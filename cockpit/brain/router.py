@@ -6,7 +6,8 @@
     cloud-first     -> [cloud, local]      (local when the cloud fails mid-turn or is unhealthy)
 
 The cloud is skipped while its circuit breaker is open (after ``breaker_failures``
-consecutive failures); after ``breaker_cooldown_s`` one request probes it again.
+consecutive failures, or at once when the connectivity probe at start-up cannot reach
+it); after ``breaker_cooldown_s`` one request probes it again.
 """
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ class Router:
             tiers.remove("cloud")
             return tiers, f"{self.mode}; cloud skipped: circuit breaker open"
         return tiers, self.mode
+
+    def probed(self, reachable: bool) -> None:
+        """The connectivity probe's verdict: an unreachable cloud is skipped until the cooldown."""
+        if not reachable:
+            self.breaker.trip()
 
     def record(self, tier: str, ok: bool) -> None:
         if tier == "cloud":

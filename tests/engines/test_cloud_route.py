@@ -14,7 +14,7 @@ from cockpit.events import CloudPayload, ErrorRaised, Route, RouteDecided
 from cockpit.pipeline import Assistant
 from cockpit.skills.builtin import default_registry
 from cockpit.skills.registry import Registry
-from support.fault_proxy import Fault, refused_port
+from support.fault_proxy import Fault, refused_port, untrusted_tls_endpoint
 
 KEY = "COCKPIT_TEST_CLOUD_KEY"
 
@@ -43,11 +43,13 @@ def make(qwen_tiny, tmp_path, base_url: str, **brain) -> Assistant:
     return Assistant(cfg, registry=Registry([default_registry().get("media_control")]))
 
 
-def turns(a: Assistant, *texts: str):
+def turns(a: Assistant, *texts: str, after_prepare=None):
     async def go():
         events: list = []
         a.bus.subscribe(events.append)
         await a.prepare()
+        if after_prepare is not None:
+            after_prepare()
         try:
             return [await a.text_turn(t) for t in texts], events
         finally:
@@ -69,8 +71,8 @@ def test_healthy_cloud_answers(qwen_tiny, tmp_path, proxy):
     (Fault.STATUS, {"status": 500}, "cloud-unavailable"),
 ])
 def test_every_cloud_fault_ends_in_a_local_spoken_answer(qwen_tiny, tmp_path, proxy, fault, kw, code):
-    proxy.set_mode(fault, **kw)
-    [s], events = turns(make(qwen_tiny, tmp_path, proxy.url), "what's the story behind the castle on the hill")
+    [s], events = turns(make(qwen_tiny, tmp_path, proxy.url), "what's the story behind the castle on the hill",
+                        after_prepare=lambda: proxy.set_mode(fault, **kw))
     assert s.route is Route.LOCAL, [e for e in events if isinstance(e, ErrorRaised)]
     assert [e.route for e in events if isinstance(e, RouteDecided)] == [Route.CLOUD, Route.LOCAL]
     assert any(isinstance(e, ErrorRaised) and e.code == code for e in events)
@@ -79,21 +81,33 @@ def test_every_cloud_fault_ends_in_a_local_spoken_answer(qwen_tiny, tmp_path, pr
     assert s.reply and s.audio_path  # the driver hears an answer without repeating themselves
 
 
-def test_refused_port_falls_back(qwen_tiny, tmp_path):
-    [s], events = turns(make(qwen_tiny, tmp_path, f"http://127.0.0.1:{refused_port()}/v1"), "explain the traffic ahead")
-    assert s.route is Route.LOCAL and any(isinstance(e, ErrorRaised) and e.code == "cloud-unavailable" for e in events)
+@pytest.mark.parametrize("endpoint", ["refused", "untrusted-tls"])
+def test_unreachable_or_untrusted_cloud_is_found_by_the_probe_and_skipped(qwen_tiny, tmp_path, endpoint):
+    if endpoint == "refused":
+        url, tls = f"http://127.0.0.1:{refused_port()}/v1", None
+    else:
+        tls = untrusted_tls_endpoint(tmp_path)
+        url = tls.url
+    try:
+        [s], events = turns(make(qwen_tiny, tmp_path, url), "explain the traffic ahead")
+    finally:
+        if tls is not None:
+            tls.stop()
+    assert s.route is Route.LOCAL and s.reply and s.audio_path
+    [decided] = [e for e in events if isinstance(e, RouteDecided)]
+    assert "circuit breaker open" in decided.reason  # not even tried: no first-turn wait on a dead link
 
 
 def test_breaker_opens_after_repeated_failures_and_recovers(qwen_tiny, tmp_path, proxy):
     now = [1000.0]
     a = make(qwen_tiny, tmp_path, proxy.url, breaker_failures=2, breaker_cooldown_s=30)
     a.router = Router(a.settings.brain, clock=lambda: now[0])
-    proxy.set_mode(Fault.STATUS, status=500)
 
     async def go():
         events: list = []
         a.bus.subscribe(events.append)
         await a.prepare()
+        proxy.set_mode(Fault.STATUS, status=500)
         try:
             out = []
             for _ in range(3):  # two failures open the breaker; the third turn skips the cloud

@@ -98,3 +98,14 @@ def test_bad_arguments():
         CircuitBreaker(failures_to_open=0)
     with pytest.raises(ValueError):
         CircuitBreaker(cooldown_s=-1)
+
+
+def test_trip_opens_at_once_and_cools_down_to_one_probe():
+    now = [0.0]
+    b = CircuitBreaker(failures_to_open=5, cooldown_s=10, clock=lambda: now[0])
+    b.trip()
+    assert b.state is BreakerState.OPEN and not b.allow()
+    now[0] = 10.5
+    assert b.allow() and not b.allow()  # exactly one probe
+    b.success()
+    assert b.state is BreakerState.CLOSED
