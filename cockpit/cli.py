@@ -66,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     check = cfg_sub.add_parser("check", help="validate config files; every problem with its key path and a hint")
     check.add_argument("files", nargs="+", type=Path)
 
+    audit = sub.add_parser("audit", help="check or read the tamper-evident audit log")
+    a_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    for name, text in (("verify", "check the hash chain; exit 1 naming the first bad line"),
+                       ("show", "print the entries")):
+        a = a_sub.add_parser(name, help=text)
+        a.add_argument("--config", type=Path, help="config whose session.audit_log to read")
+        a.add_argument("--log", type=Path, help="audit log file (overrides the config)")
+
     models = sub.add_parser("models", help="list or download models from models/catalog.yaml")
     m_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
     m_sub.add_parser("list", help="catalog entries and whether each is present")
@@ -171,6 +179,22 @@ async def _listen_to_microphone(assistant, settings: Settings, as_json: bool) ->
     return await assistant.listen(mic.frames())
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from cockpit.skills.audit import AuditLog
+    log = AuditLog(args.log or load_config(args.config).session.audit_log)
+    if args.audit_command == "show":
+        for e in log.entries():
+            print(json.dumps(e, ensure_ascii=False))
+        return 0
+    verdict = log.verify()
+    if verdict.ok:
+        print(f"{log.path}: ok, {verdict.entries} entries, chain intact")
+        return 0
+    print(f"{log.path}: TAMPERED at line {verdict.line}: {verdict.problem} "
+          f"({verdict.entries} entries before it verify)", file=sys.stderr)
+    return 1
+
+
 def _config_check(files: list[Path]) -> int:
     status = 0
     for f in files:
@@ -195,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             checks = run_checks()
             print(format_report(checks))
             return 1 if any(not c.ok and not c.optional for c in checks) else 0
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "models":
             from cockpit import models
             return models.cli(args)

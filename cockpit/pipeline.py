@@ -29,6 +29,7 @@ from cockpit.errors import CockpitError, NoSpeech, ToolError
 from cockpit.events import (CloudPayload, ErrorRaised, ReplyText, Route, RouteDecided, Stage, StateChanged, ToolCall,
                             ToolCalled, ToolResult, Transcript, TurnSummary)
 from cockpit.session import TurnState, Trigger, advance
+from cockpit.skills.audit import AuditLog
 from cockpit.skills.builtin import default_registry
 from cockpit.skills.registry import Registry, SkillContext
 from cockpit.trace import TurnTrace
@@ -63,6 +64,7 @@ class Assistant:
         self.tts = EspeakVoice(settings.tts.espeak)
         self.sink = sink or ReplySink(settings.audio.output)
         self.listener = CommandListener(settings, self.fastpath, self.bus)
+        self.audit = AuditLog(settings.session.audit_log)
         self.router = Router(settings.brain)
         self.tiers = self._tiers(settings)
         self.state = TurnState.IDLE
@@ -91,9 +93,14 @@ class Assistant:
                 made[name] = LlmTier(b, self.registry, LocalLLM(b.local), history)
             else:
                 made[name] = LlmTier(b, self.registry, CloudLLM(b.cloud), history, privacy=b.privacy)
-                made[name].on_payload = lambda report, n: self.bus.emit(CloudPayload(
-                    t=time.monotonic(), turn=self.turn_id, redactions=report.counts(), messages=n))
+                made[name].on_payload = self._record_payload
         return made
+
+    def _record_payload(self, report, messages: int) -> None:
+        """Every payload that leaves the car: on the bus and in the audit log."""
+        self.bus.emit(CloudPayload(t=time.monotonic(), turn=self.turn_id, redactions=report.counts(), messages=messages))
+        self.audit.append("cloud-payload", turn=self.turn_id, messages=messages, redactions=report.counts(),
+                          endpoint=self.settings.brain.cloud.base_url)
 
     # -- state -----------------------------------------------------------------------------
     def transition(self, trigger: Trigger) -> None:
@@ -202,13 +209,17 @@ class Assistant:
         try:
             outcome = self.registry.call(call, self.context)
             ok, message, changes = outcome.ok, outcome.message, dict(outcome.changes)
+            kind = "tool-executed" if ok else "tool-failed"
         except ToolError as exc:
-            ok, changes = False, {}
+            ok, changes, kind = False, {}, "tool-refused"
             message = f"Sorry, I can't do that. {exc.hint}".strip()
             self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, message=str(exc).split("\n")[0],
                                       stage=Stage.TOOL))
         trace.end(Stage.TOOL)
         self.bus.emit(ToolResult(t=time.monotonic(), turn=turn, call=call, ok=ok, message=message, changes=changes))
+        await asyncio.to_thread(self.audit.append, kind, turn=turn,
+                                source=source.value, tool=call.name, arguments=dict(call.arguments),
+                                message=message, changes=changes)
         return ok, message
 
     async def _speak(self, reply: str, trace: TurnTrace, turn: int) -> str | None:

@@ -66,6 +66,9 @@ class SessionSettings(Section):
     """The one spoken fallback after any stage error."""
     not_understood_reply: str = "Sorry, I can't help with that yet."
     """What cockpit says when no tier can handle an utterance."""
+    audit_log: str = "out/audit.jsonl"
+    """The tamper-evident log of every side effect, refusal and cloud payload
+    (`cockpit audit verify` checks it)."""
 
 
 class Settings(Section):

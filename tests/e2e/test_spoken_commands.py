@@ -36,7 +36,7 @@ COMMANDS = [
 
 
 def make(tmp_path, wake: str = "none") -> Assistant:
-    s = Settings.model_validate({"wake": {"mode": wake},
+    s = Settings.model_validate({"wake": {"mode": wake}, "session": {"audit_log": str(tmp_path / "audit.jsonl")},
                                  "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}}})
     return Assistant(s)
 
@@ -67,6 +67,9 @@ def test_spoken_command_acts_and_answers(loop, assistant, speech, text, tool, ar
     [summary] = loop.run_until_complete(hear(assistant, speech(f"hey cockpit, {text}", rate)))
     assert summary.route is Route.FASTPATH, summary
     assert [(c.name, dict(c.arguments)) for c in summary.tool_calls] == [(tool, args)]
+    audited = list(assistant.audit.entries())[-1]
+    assert audited["data"]["tool"] == tool and audited["data"]["source"] == "fastpath"
+    assert audited["kind"] == ("tool-failed" if tool == "navigate_to" else "tool-executed")  # no 'airport' in places
     if signal is not None:
         path, value = signal
         assert assistant.vehicle.read(path) == value
@@ -112,3 +115,7 @@ def test_out_of_range_request_is_refused_aloud_and_nothing_moves(loop, tmp_path)
     assert s.route is Route.FASTPATH and a.vehicle.actuations == []
     assert "16" in s.reply and "30" in s.reply
     assert any(isinstance(e, ErrorRaised) and e.code == "tool-bad-arguments" for e in events)
+    # the refusal is on the tamper-evident record, and the record verifies
+    [entry] = list(a.audit.entries())
+    assert entry["kind"] == "tool-refused" and entry["data"]["arguments"] == {"celsius": 35}
+    assert a.audit.verify().ok

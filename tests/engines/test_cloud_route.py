@@ -34,6 +34,7 @@ def proxy(fault_proxy):
 def make(qwen_tiny, tmp_path, base_url: str, **brain) -> Assistant:
     cfg = parse_config({
         "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}},
+        "session": {"audit_log": str(tmp_path / "audit.jsonl")},
         "brain": {"mode": "cloud-first", "max_reply_tokens": 16, "max_tool_rounds": 1,
                   "local": {"model": str(qwen_tiny), "n_ctx": 2048, "temperature": 0.0},
                   "cloud": {"base_url": base_url, "model": "fixture", "api_key_env": KEY, "temperature": 0.0,
@@ -134,3 +135,5 @@ def test_privacy_filter_runs_on_the_cloud_payload(qwen_tiny, tmp_path, proxy):
     assert report is not None and report.counts().get("phone") == 1 and report.counts().get("email") == 1
     [payload] = [e for e in events if isinstance(e, CloudPayload)]  # every payload is on the record
     assert payload.redactions["phone"] == 1 and payload.redactions["email"] == 1 and payload.turn == s.turn
+    audited = [e for e in a.audit.entries() if e["kind"] == "cloud-payload"]
+    assert len(audited) == 1 and audited[0]["data"]["redactions"]["phone"] == 1 and a.audit.verify().ok
