@@ -94,7 +94,8 @@ def _human(summary: TurnSummary) -> str:
     calls = ", ".join(f"{c.name}({', '.join(f'{k}={v!r}' for k, v in c.arguments.items())})" for c in summary.tool_calls)
     timings = "  ".join(f"{k} {v:.0f} ms" for k, v in summary.timings_ms.items())
     lines = [f"driver : {summary.transcript or '(nothing recognised)'}",
-             f"route  : {summary.route.value}" + (f"  ->  {calls}" if calls else ""),
+             f"route  : {summary.route.value}" + (f"  ->  {calls}" if calls else "")
+             + (f"   ({summary.route_reason})" if summary.route_reason else ""),
              f"cockpit: {summary.reply}"]
     if summary.error:
         lines.append(f"error  : {summary.error}")

@@ -258,6 +258,8 @@ class TurnSummary(Event):
     timings_ms: Mapping[str, float]
     error: str | None = None
     audio_path: str | None = None
+    route_reason: str = ""
+    """Why that tier answered (the rule that matched, the mode, which tiers failed first)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "timings_ms", _freeze(dict(self.timings_ms)))

@@ -162,9 +162,10 @@ class Assistant:
             self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, message=str(exc), stage=Stage.TTS))
         finally:
             self.transition(Trigger.SPOKEN)
+        reasons = [e.reason for e in self.bus.history if isinstance(e, RouteDecided) and e.turn == turn]
         summary = TurnSummary(t=time.monotonic(), turn=turn, transcript=heard.transcript, route=route,
                               tool_calls=tuple(calls), reply=reply, timings_ms=trace.timings_ms(),
-                              error=error, audio_path=audio_path)
+                              error=error, audio_path=audio_path, route_reason=reasons[-1] if reasons else "")
         self.bus.emit(summary)
         return summary
 

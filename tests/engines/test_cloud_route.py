@@ -79,6 +79,7 @@ def test_every_cloud_fault_ends_in_a_local_spoken_answer(qwen_tiny, tmp_path, pr
     assert any(isinstance(e, ErrorRaised) and e.code == code for e in events)
     local_reason = [e.reason for e in events if isinstance(e, RouteDecided)][-1]
     assert f"cloud failed ({code})" in local_reason
+    assert s.route_reason == local_reason  # the turn summary says which tier answered and why
     assert s.reply and s.audio_path  # the driver hears an answer without repeating themselves
 
 

@@ -1,0 +1,32 @@
+from cockpit.brain.prompt import History, PromptBuilder, context_block
+
+
+def test_prompt_order_keeps_the_static_prefix_first():
+    h = History(turns=3, ttl_s=60, clock=lambda: 0.0)
+    h.add("open the window", "Opening it.")
+    msgs = PromptBuilder().build(h, "Vehicle: speed 50 km/h.", "and the sunroof?")
+    assert msgs[:1] == PromptBuilder().static_prefix()  # identical bytes every turn: KV cache reuse
+    assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user"]
+    assert msgs[-1]["content"] == "Vehicle: speed 50 km/h.\nand the sunroof?"  # fresh context last
+
+
+def test_history_keeps_the_last_turns_and_forgets_after_the_ttl():
+    now = [0.0]
+    h = History(turns=2, ttl_s=300, clock=lambda: now[0])
+    for i in range(4):
+        h.add(f"q{i}", f"a{i}")
+    assert [m["content"] for m in h.messages()] == ["q2", "a2", "q3", "a3"]
+    now[0] = 301.0
+    assert h.messages() == []  # a new conversation
+
+
+def test_history_can_be_off():
+    h = History(turns=0, ttl_s=300)
+    h.add("q", "a")
+    assert h.messages() == []
+
+
+def test_context_names_only_known_signals():
+    block = context_block({"Vehicle.Speed": 87, "Vehicle.Powertrain.Range": 412000})
+    assert block == "Vehicle: speed 87 km/h, range 412 km."
+    assert context_block({}) == "Vehicle: no data."
