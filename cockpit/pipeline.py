@@ -17,7 +17,7 @@ import numpy as np
 
 from cockpit.asr.listener import CommandListener
 from cockpit.audio.output import ReplySink
-from cockpit.brain.fastpath import FastPath
+from cockpit.brain.commands_zh import BilingualFastPath
 from cockpit.brain.cloud import CloudLLM
 from cockpit.brain.llm_turn import LlmTier
 from cockpit.brain.local import LocalLLM
@@ -60,7 +60,7 @@ class Assistant:
         self.registry = registry or default_registry()
         places = {k: (p.latitude, p.longitude) for k, p in settings.vehicle.places.items()}
         self.context = SkillContext(vehicle=self.vehicle, places=places)
-        self.fastpath = FastPath()
+        self.fastpath = BilingualFastPath()
         self.tts = EspeakVoice(settings.tts.espeak)
         self.sink = sink or ReplySink(settings.audio.output)
         self.listener = CommandListener(settings, self.fastpath, self.bus)

@@ -33,19 +33,33 @@ class Match:
 
 
 class FastPath:
-    """Parses a transcript into a tool call, or returns None when no rule matches."""
+    """Parses a transcript into a tool call, or returns None when no rule matches.
+
+    A language is a grammar module (RULES, SLOTS, POLITE_PREFIX/SUFFIX), a word ``joiner``
+    (' ' for English, '' for Mandarin) and a ``normalize`` function; subclasses set those.
+    """
+
+    joiner = " "
+    grammar = commands_en
+
+    @staticmethod
+    def normalize(text: str) -> str:
+        return commands_en.normalize(text)
 
     def __init__(self, rules: list[tuple[str, str, dict]] | None = None,
                  slots: dict[str, SlotType] | None = None, *,
-                 prefix: str = commands_en.POLITE_PREFIX, suffix: str = commands_en.POLITE_SUFFIX):
-        self.slots = slots or commands_en.SLOTS
-        self._compiler = Compiler(self.slots, joiner=" ")
+                 prefix: str | None = None, suffix: str | None = None):
+        g = self.grammar
+        prefix = prefix or g.POLITE_PREFIX
+        suffix = suffix or g.POLITE_SUFFIX
+        self.slots = slots or g.SLOTS
+        self._compiler = Compiler(self.slots, joiner=self.joiner)
         self._prefix = parse_pattern(prefix)
         self._suffix = parse_pattern(suffix)
         pre = self._compiler.regex(self._prefix)
         suf = self._compiler.regex(self._suffix)
         self.rules: list[CompiledRule] = []
-        for tool, pattern, fixed in rules or commands_en.RULES:
+        for tool, pattern, fixed in rules or g.RULES:
             tree = parse_pattern(pattern)
             body = self._compiler.regex(tree)
             regex = re.compile(f"(?:{pre})?(?:{body})(?:{suf})?")
@@ -53,7 +67,7 @@ class FastPath:
             self.rules.append(CompiledRule(tool, pattern, tree, regex, dict(fixed), slot_of))
 
     def parse(self, text: str) -> Match | None:
-        norm = commands_en.normalize(text)
+        norm = self.normalize(text)
         if not norm:
             return None
         subject = " " + norm
@@ -67,7 +81,7 @@ class FastPath:
                     continue
                 arg, _, _ = group.partition("__")
                 try:
-                    args[arg] = self.slots[rule.slot_of[arg]].parse(value, " ")
+                    args[arg] = self.slots[rule.slot_of[arg]].parse(value, self.joiner)
                 except (KeyError, ValueError):
                     break
             else:
