@@ -109,3 +109,17 @@ def fault_proxy(llama_server):
     p = FaultProxy(llama_server, max_requests=1000).start()
     yield p
     p.stop()
+
+
+@pytest.fixture
+def proxy(fault_proxy):
+    """The session's fault proxy, in pass-through before and after each test."""
+    from support.fault_proxy import Fault
+    fault_proxy.set_mode(Fault.PASS)
+    yield fault_proxy
+    fault_proxy.set_mode(Fault.PASS)
+
+
+@pytest.fixture
+def server(llama_server):
+    return llama_server

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-pytest.importorskip("llama_cpp")
+import llama_cpp  # noqa: E402,F401  (a declared dependency: never skipped)
 
 from cockpit.bench.llm import run, table  # noqa: E402
 

@@ -13,32 +13,17 @@ from types import SimpleNamespace as NS
 
 import pytest
 
-pytest.importorskip("openai")
-pytest.importorskip("llama_cpp.server")
+import openai  # noqa: E402,F401
 
 from cockpit.brain.cloud import CloudError, CloudLLM, CloudSettings, is_garbled  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "tools"))
 
 from support.fault_proxy import Fault, FaultProxy, refused_port, untrusted_tls_endpoint  # noqa: E402
 
 FIXTURES = ROOT / ".cache" / "fixtures"
 MESSAGES = [{"role": "user", "content": "Say hello to the driver."}]
 KEY_ENV = "COCKPIT_TEST_CLOUD_KEY"
-
-
-@pytest.fixture
-def proxy(fault_proxy):
-    fault_proxy.set_mode(Fault.PASS)
-    yield fault_proxy
-    fault_proxy.set_mode(Fault.PASS)
-
-
-@pytest.fixture
-def server(llama_server):
-    return llama_server
 
 
 @pytest.fixture(autouse=True)

@@ -24,13 +24,6 @@ def key(monkeypatch):
     monkeypatch.setenv(KEY, "test-key")
 
 
-@pytest.fixture
-def proxy(fault_proxy):
-    fault_proxy.set_mode(Fault.PASS)
-    yield fault_proxy
-    fault_proxy.set_mode(Fault.PASS)
-
-
 def make(qwen_tiny, tmp_path, base_url: str, **brain) -> Assistant:
     cfg = parse_config({
         "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}},

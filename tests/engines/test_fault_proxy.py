@@ -16,33 +16,18 @@ from pathlib import Path
 
 import pytest
 
-openai = pytest.importorskip("openai")
+import openai  # noqa: E402
 try:  # the HTTP library under this openai SDK (httpx, or httpx2 in newer releases)
     import httpx2 as httpx
 except ImportError:
     import httpx
-pytest.importorskip("llama_cpp.server")
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "tools"))
 
 from support.fault_proxy import Fault, FaultProxy, refused_port, untrusted_tls_endpoint  # noqa: E402
 
 FIXTURES = ROOT / ".cache" / "fixtures"
 MESSAGES = [{"role": "user", "content": "Say hello to the driver."}]
-
-
-@pytest.fixture
-def proxy(fault_proxy):
-    fault_proxy.set_mode(Fault.PASS)
-    yield fault_proxy
-    fault_proxy.set_mode(Fault.PASS)
-
-
-@pytest.fixture
-def server(llama_server):
-    return llama_server
 
 
 def _client(base_url: str, timeout: float = 30.0):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("llama_cpp")
+import llama_cpp  # noqa: E402,F401  (a declared dependency: never skipped)
 
 from cockpit.brain.local import LocalLLM, LocalLLMSettings, ThinkFilter  # noqa: E402
 from cockpit.errors import EngineMissing  # noqa: E402
