@@ -25,11 +25,12 @@ from cockpit.brain.prompt import History, context_block
 from cockpit.brain.router import Router
 from cockpit.bus import EventBus
 from cockpit.config import Settings
-from cockpit.errors import CockpitError, NoSpeech, ToolError
+from cockpit.errors import CockpitError, NoSpeech
 from cockpit.events import (CloudPayload, ErrorRaised, ReplyText, Route, RouteDecided, Stage, StateChanged, ToolCall,
-                            ToolCalled, ToolResult, Transcript, TurnSummary)
+                            Transcript, TurnSummary)
 from cockpit.session import TurnState, Trigger, advance
 from cockpit.skills.audit import AuditLog
+from cockpit.skills.gate import ToolGate
 from cockpit.skills.builtin import default_registry
 from cockpit.skills.registry import Registry, SkillContext
 from cockpit.trace import TurnTrace
@@ -65,6 +66,7 @@ class Assistant:
         self.sink = sink or ReplySink(settings.audio.output)
         self.listener = CommandListener(settings, self.fastpath, self.bus)
         self.audit = AuditLog(settings.session.audit_log)
+        self.gate = ToolGate(self.registry, self.context, self.audit, self.bus, settings.session.confirm_window_s)
         self.router = Router(settings.brain)
         self.tiers = self._tiers(settings)
         self.state = TurnState.IDLE
@@ -170,12 +172,16 @@ class Assistant:
         return summary
 
     async def _decide(self, text: str, trace: TurnTrace, turn: int) -> tuple[Route, str, list[ToolCall]]:
+        if self.gate.pending:  # a read-back is waiting: these words are the driver's answer, nothing else
+            self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.NONE,
+                                       reason="answer to a pending confirmation"))
+            return await self.gate.answer(text, trace, turn)
         trace.start(Stage.ROUTE)
         match = self.fastpath.parse(text) if self.settings.brain.fastpath.enabled else None
         trace.end(Stage.ROUTE)
         if match is not None:
             self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.FASTPATH, reason=f"rule: {match.rule}"))
-            ok, message = await self._execute(match.call, Route.FASTPATH, trace, turn)
+            ok, message = await self.gate.execute(match.call, Route.FASTPATH, trace, turn)
             return Route.FASTPATH, message, [match.call]
         order, why = self.router.order()
         if not order:
@@ -189,7 +195,7 @@ class Assistant:
             self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=route, reason=reason))
             try:
                 answer = await self.tiers[name].answer(text, context_block(self.vehicle.snapshot()), trace,
-                                                       lambda call: self._execute(call, route, trace, turn))
+                                                       lambda call: self.gate.execute(call, route, trace, turn))
             except CockpitError as exc:  # the tier failed this turn: the next one answers the same words
                 self.router.record(name, ok=False)
                 failures.append(f"{name} failed ({exc.code})")
@@ -202,26 +208,6 @@ class Assistant:
                                           message=f"discarded {len(answer.discarded)} characters of garbled model text"))
             return route, answer.reply or self.settings.session.not_understood_reply, answer.calls
         raise CockpitError("; ".join(failures), code="llm-unavailable")
-
-    async def _execute(self, call: ToolCall, source: Route, trace: TurnTrace, turn: int) -> tuple[bool, str]:
-        """Run one tool call from any tier; a refusal is spoken, never raised."""
-        self.bus.emit(ToolCalled(t=time.monotonic(), turn=turn, call=call, source=source))
-        trace.start(Stage.TOOL)
-        try:
-            outcome = self.registry.call(call, self.context)
-            ok, message, changes = outcome.ok, outcome.message, dict(outcome.changes)
-            kind = "tool-executed" if ok else "tool-failed"
-        except ToolError as exc:
-            ok, changes, kind = False, {}, "tool-refused"
-            message = f"Sorry, I can't do that. {exc.hint}".strip()
-            self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, message=str(exc).split("\n")[0],
-                                      stage=Stage.TOOL))
-        trace.end(Stage.TOOL)
-        self.bus.emit(ToolResult(t=time.monotonic(), turn=turn, call=call, ok=ok, message=message, changes=changes))
-        await asyncio.to_thread(self.audit.append, kind, turn=turn,
-                                source=source.value, tool=call.name, arguments=dict(call.arguments),
-                                message=message, changes=changes)
-        return ok, message
 
     async def _speak(self, reply: str, trace: TurnTrace, turn: int) -> str | None:
         self.bus.emit(ReplyText(t=time.monotonic(), turn=turn, text=reply))

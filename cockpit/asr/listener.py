@@ -59,7 +59,7 @@ class CommandListener:
         wake = settings.wake.keyphrase.lower() if settings.wake.mode == "phrase" else None
         self.fastpath = fastpath
         self.asr: Recognizer = (WhisperStream(settings.asr) if settings.asr.engine == "whisper"
-                                else SphinxCommands(settings.asr, fastpath.jsgf(wake=wake)))
+                                else SphinxCommands(settings.asr, fastpath.jsgf(wake=wake), fastpath.jsgf(wake=wake, dialog=True)))
         self.spotter = make_spotter(settings)
         self.vad = make_vad(settings.vad, settings.audio)
         self._ep: Endpointer | None = None
@@ -99,7 +99,7 @@ class CommandListener:
                 speech = self._voice(frame, ep.audio_time + ep.frame_s)
                 for ev in ep.process(frame, speech):
                     if isinstance(ev, Started):
-                        needs_wake = self._begin(ev, listen_until)
+                        needs_wake = self._begin(ev, listen_until, dialog=assistant.gate.pending)
                     else:
                         heard = await self._end(ev, needs_wake, assistant)
                         if heard == "wake":
@@ -125,12 +125,12 @@ class CommandListener:
         self.bus.emit(VoiceActivity(t=time.monotonic(), audio_time=audio_time, probability=round(p, 4), speech=speech))
         return speech
 
-    def _begin(self, ev: Started, listen_until: float | None) -> bool:
+    def _begin(self, ev: Started, listen_until: float | None, dialog: bool = False) -> bool:
         self.bus.emit(SpeechStarted(t=time.monotonic(), audio_time=ev.audio_time))
         # the recogniser is fed from the first pre-roll sample on
         self._utterance_start = (self._ep.audio_time if self._ep else ev.audio_time) - len(ev.audio) / 16000
         needs_wake = self.spotter is not None and not (listen_until is not None and ev.audio_time <= listen_until)
-        self._asr_thread.submit(self.asr.start)
+        self._asr_thread.submit(self.asr.start, dialog)
         self._feed(ev.audio, needs_wake, start=needs_wake)
         return needs_wake
 

@@ -33,9 +33,11 @@ PARTIAL_EVERY = 16000 * 3 // 10  # a partial hypothesis every 300 ms of audio
 class SphinxCommands:
     """Grammar-constrained recognition of one utterance at a time."""
 
-    def __init__(self, settings: AsrSettings, jsgf: str):
+    def __init__(self, settings: AsrSettings, jsgf: str, dialog_jsgf: str | None = None):
         self.settings = settings
         self.jsgf = jsgf
+        self.dialog_jsgf = dialog_jsgf
+        """Answers to a read-back (yes / no / cancel): active only while a confirmation is pending."""
         self._decoder: pocketsphinx.Decoder | None = None
         self._frames = 0
 
@@ -51,6 +53,8 @@ class SphinxCommands:
             if d.lookup_word(word) is None:
                 d.add_word(word, phones, False)
         d.add_jsgf_string("commands", self.jsgf)
+        if self.dialog_jsgf:
+            d.add_jsgf_string("dialog", self.dialog_jsgf)
         d.activate_search("commands")
         self._decoder = d
 
@@ -60,7 +64,10 @@ class SphinxCommands:
             raise RuntimeError("SphinxCommands.prepare() was not called")
         return self._decoder
 
-    def start(self) -> None:
+    def start(self, dialog: bool = False) -> None:
+        search = "dialog" if dialog and self.dialog_jsgf else "commands"
+        if self.decoder.current_search() != search:
+            self.decoder.activate_search(search)
         self.decoder.start_utt()
         self._frames = 0
         self._last_partial = 0

@@ -97,7 +97,8 @@ class WhisperStream:
         text = " ".join(seg.text.strip() for seg in segments)  # the lazy generator is consumed here
         return text.split()
 
-    def start(self) -> None:
+    def start(self, dialog: bool = False) -> None:
+        """``dialog`` changes nothing here: Whisper's vocabulary is open."""
         self._audio, self._samples, self._since_decode = [], 0, 0
         self._last_words, self._committed = [], []
 

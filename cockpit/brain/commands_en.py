@@ -116,6 +116,10 @@ RULES: list[tuple[str, str, dict]] = [
     ("vehicle_status", "how fast am i (going | driving)", {"item": "speed"}),
 ]
 
+DIALOG = ["yes", "yes please", "yes pay", "confirm", "do it", "go ahead", "no", "no thanks", "cancel", "stop",
+          "what"]
+"""Answers to a read-back. Not commands: the recogniser must hear them, the policy gate judges them."""
+
 POLITE_PREFIX = "(please | can you | could you | would you | would you please | can you please)"
 POLITE_SUFFIX = "(please | thanks | thank you)"
 

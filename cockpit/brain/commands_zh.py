@@ -338,8 +338,8 @@ class BilingualFastPath:
     def parse(self, text: str) -> Match | None:
         return (self.zh if is_mandarin(text) else self.en).parse(text)
 
-    def jsgf(self, name: str = "cockpit", wake: str | None = None) -> str:
-        return self.en.jsgf(name, wake)
+    def jsgf(self, name: str = "cockpit", wake: str | None = None, dialog: bool = False) -> str:
+        return self.en.jsgf(name, wake, dialog)
 
     def vocabulary(self) -> set[str]:
         return self.en.vocabulary()

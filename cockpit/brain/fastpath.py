@@ -88,18 +88,23 @@ class FastPath:
                 return Match(ToolCall(rule.tool, args), rule.pattern)
         return None
 
-    def jsgf(self, name: str = "cockpit", wake: str | None = None) -> str:
+    def jsgf(self, name: str = "cockpit", wake: str | None = None, dialog: bool = False) -> str:
         """The command grammar as JSGF, for PocketSphinx. Rule ``<command>`` is public.
 
         ``wake`` (e.g. 'cockpit') lets an utterance begin with '[hey | okay] cockpit', so the
-        wake phrase and the command can be said in one breath.
+        wake phrase and the command can be said in one breath. ``dialog`` gives the grammar of
+        answers to a read-back instead (yes / no / cancel ...), used only while one is pending.
         """
         c = self._compiler
         lines = ["#JSGF V1.0;", f"grammar {name};", ""]
         bodies = [f"<r{i}>" for i in range(len(self.rules))]
         head = f"[ [ hey | okay ] {wake.lower()} ] " if wake else ""
-        lines.append(f"public <command> = {head}[ {c.jsgf(self._prefix)} ] ( {' | '.join(bodies)} ) "
-                     f"[ {c.jsgf(self._suffix)} ];")
+        if dialog:
+            lines.append(f"public <command> = {head}<dialog>;")
+        else:
+            lines.append(f"public <command> = {head}[ {c.jsgf(self._prefix)} ] ( {' | '.join(bodies)} ) "
+                         f"[ {c.jsgf(self._suffix)} ];")
+        lines.append("<dialog> = " + " | ".join(getattr(self.grammar, "DIALOG", ["yes", "no"])) + ";")
         for i, rule in enumerate(self.rules):
             lines.append(f"<r{i}> = {c.jsgf(rule.tree)};")
         used = sorted({ref.slot for r in self.rules for ref in slot_refs(r.tree)})
@@ -111,6 +116,7 @@ class FastPath:
     def vocabulary(self) -> set[str]:
         """Every word the grammar can produce."""
         words = words_of(self._prefix, self.slots) | words_of(self._suffix, self.slots)
+        words |= {w for phrase in getattr(self.grammar, "DIALOG", []) for w in phrase.split()}
         for rule in self.rules:
             words |= words_of(rule.tree, self.slots)
         return words

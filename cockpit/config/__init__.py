@@ -66,6 +66,8 @@ class SessionSettings(Section):
     """The one spoken fallback after any stage error."""
     not_understood_reply: str = "Sorry, I can't help with that yet."
     """What cockpit says when no tier can handle an utterance."""
+    confirm_window_s: float = Field(20.0, gt=1.0, le=120.0)
+    """How long a read-back waits for the driver's explicit yes; later answers cancel it."""
     audit_log: str = "out/audit.jsonl"
     """The tamper-evident log of every side effect, refusal and cloud payload
     (`cockpit audit verify` checks it)."""

@@ -148,6 +148,12 @@ _CURRENCY = {"eur": "euros", "usd": "dollars", "gbp": "pounds", "cny": "yuan", "
 _METHODS = {"car_card": "the car's card", "car": "the car's card", "vehicle_wallet": "the car's wallet"}
 
 
+def sanitize(call: ToolCall) -> tuple[ToolCall, list[str]]:
+    """The call without any argument a model could use to claim the driver confirmed; findings."""
+    findings: list[str] = []
+    return ToolCall(call.name, _scrub(call.arguments, "", findings)), findings
+
+
 def _first(args: Mapping[str, Any], *keys: str) -> Any:  # the first key given with a value
     return next((args[k] for k in keys if args.get(k) not in (None, "", [], ())), None)
 
