@@ -61,6 +61,8 @@ async def run_demo(args: argparse.Namespace) -> int:
     if not args.json:
         understood = sum(1 for s in summaries if s.tool_calls)
         print(f"\n{understood}/{len(scenario.turns)} spoken commands acted on; replies in {args.out_dir}/\n")
-        print(f"latency per turn (ms), from the endpointer's decision ({settings.endpoint.hangover_ms} ms of silence after speech):")
+        e = settings.endpoint
+        print(f"latency per turn (ms), from the endpointer's decision ({e.hangover_ms} ms of silence after speech, "
+              f"{e.hangover_complete_ms} ms once the words already form a complete command):")
         print(latency_table(summaries))
     return 0 if summaries else 1
