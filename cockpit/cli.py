@@ -24,7 +24,9 @@ def _parser() -> argparse.ArgumentParser:
                          description="Run turns through the real pipeline with the simulated microphone and vehicle.")
     src = sim.add_mutually_exclusive_group(required=True)
     src.add_argument("--wav", type=Path, help="a WAV file of the driver speaking (any rate/channels)")
-    src.add_argument("--say", metavar="TEXT", help="text spoken by espeak-ng into the simulated microphone")
+    src.add_argument("--say", metavar="TEXT", action="append",
+                     help="text spoken by espeak-ng into the simulated microphone; repeat for a dialog "
+                          "(--say 'hey cockpit, order a large latte from bean there' --say yes)")
     src.add_argument("--text", metavar="TEXT", help="typed text: skips speech recognition")
     src.add_argument("--mic", action="store_true", help="listen on the real microphone (audio.input) until Ctrl-C")
     sim.add_argument("--config", type=Path, help="config YAML (default: built-in defaults)")
@@ -65,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     check = cfg_sub.add_parser("check", help="validate config files; every problem with its key path and a hint")
     check.add_argument("files", nargs="+", type=Path)
+
+    skills = sub.add_parser("skills", help="the tools cockpit can use, with their policy")
+    s_sub = skills.add_subparsers(dest="skills_command", required=True, metavar="ACTION")
+    s_sub.add_parser("list", help="every tool (built-in and plug-in): side effect, driving rule, confirmation, arguments")
 
     audit = sub.add_parser("audit", help="check or read the tamper-evident audit log")
     a_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
@@ -132,7 +138,7 @@ async def _sim(args: argparse.Namespace, settings: Settings) -> int:
 
     wake = args.wake
     if args.say and wake is None:
-        wake = "phrase" if args.say.lower().lstrip().startswith(("hey cockpit", "cockpit", "okay cockpit")) else "none"
+        wake = "phrase" if args.say[0].lower().lstrip().startswith(("hey cockpit", "cockpit", "okay cockpit")) else "none"
     settings = _override(settings, wake, args)
     assistant = Assistant(settings)
     assistant.bus.subscribe(_print_events(args.json, args.vad_events))
@@ -147,8 +153,8 @@ async def _sim(args: argparse.Namespace, settings: Settings) -> int:
         elif args.mic:
             summaries = await _listen_to_microphone(assistant, settings, args.json)
         else:
-            audio = read_wav(args.wav) if args.wav else driver_speech(args.say)
-            mic = simulated_microphone([audio], realtime=not args.fast, noise_snr_db=args.noise_snr)
+            clips = [read_wav(args.wav)] if args.wav else [driver_speech(text) for text in args.say]
+            mic = simulated_microphone(clips, realtime=not args.fast, noise_snr_db=args.noise_snr)
             summaries = await assistant.listen(mic)
     finally:
         await assistant.close()
@@ -220,6 +226,16 @@ def main(argv: list[str] | None = None) -> int:
             checks = run_checks()
             print(format_report(checks))
             return 1 if any(not c.ok and not c.optional for c in checks) else 0
+        if args.command == "skills":
+            from cockpit.skills.builtin import default_registry
+            from cockpit.skills.listing import skills_table
+            from cockpit.skills.registry import load_plugins
+            registry, errors = default_registry(), []
+            load_plugins(registry, errors=errors)
+            print(skills_table(registry))
+            for e in errors:
+                print(f"plug-in skipped: {e}", file=sys.stderr)
+            return 0
         if args.command == "audit":
             return _audit(args)
         if args.command == "models":

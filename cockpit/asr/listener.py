@@ -99,7 +99,9 @@ class CommandListener:
                 speech = self._voice(frame, ep.audio_time + ep.frame_s)
                 for ev in ep.process(frame, speech):
                     if isinstance(ev, Started):
-                        needs_wake = self._begin(ev, listen_until, dialog=assistant.gate.pending)
+                        # while a read-back waits for an answer, the driver need not say the wake phrase
+                        pending = assistant.gate.pending
+                        needs_wake = self._begin(ev, listen_until if not pending else ep.audio_time + 1, dialog=pending)
                     else:
                         heard = await self._end(ev, needs_wake, assistant)
                         if heard == "wake":

@@ -54,6 +54,10 @@ SLOTS: dict[str, SlotType] = {
         "hospital": "hospital", "pharmacy": "pharmacy", "supermarket": "supermarket",
         "toilet": "toilets", "restroom": "toilets",
     }),
+    "size": SlotType("size", {"small": "small", "medium": "medium", "regular": "medium", "large": "large"}),
+    "menu_item": SlotType("menu_item", {"latte": "latte", "cappuccino": "cappuccino", "americano": "americano",
+                                        "tea": "tea", "coffee": "americano"}),
+    "merchant": SlotType("merchant", {"bean there": "Bean There"}, r"[a-z][a-z' ]*?", _free_text),
     "status_item": SlotType("status_item", {
         "fuel": "fuel", "fuel level": "fuel", "gas": "fuel", "tank": "fuel",
         "battery": "battery", "charge": "battery", "battery level": "battery",
@@ -109,6 +113,9 @@ RULES: list[tuple[str, str, dict]] = [
     ("find_nearby", "(find | show me | where is | where's) [a | the] [nearest | closest] {category:category} [nearby | near me | around here]", {}),
     ("find_nearby", "i need (a | some) {category:category}", {}),
     ("find_nearby", "is there (a | any) {category:category} (nearby | near me | around here)", {}),
+    # commerce: a transaction — the policy gate reads it back and waits for the driver's yes
+    ("place_order", "order (a | one) {size:size} {item:menu_item} from {merchant:merchant}", {}),
+    ("place_order", "order (a | one) {item:menu_item} from {merchant:merchant}", {}),
     # vehicle status
     ("vehicle_status", "(what's | what is | how's | how is | check) [my | the] {item:status_item} [level]", {}),
     ("vehicle_status", "how much {item:status_item} [do i have] [left]", {}),

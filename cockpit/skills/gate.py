@@ -46,12 +46,14 @@ class ToolGate:
         self.bus.emit(ToolCalled(t=time.monotonic(), turn=turn, call=call, source=source))
         trace.start(Stage.TOOL)
         try:  # schema bounds first, on the call without injected 'confirmed' flags (the policy records those)
-            self.registry.validate(sanitize(call)[0])
+            _, args = self.registry.validate(sanitize(call)[0])
         except ToolError as exc:
             trace.end(Stage.TOOL)
             return await self._refused(call, source, turn, exc.code, f"Sorry, I can't do that. {exc.hint}".strip(),
                                        str(exc).split("\n")[0])
-        decision = self.policy.decide(call, source, self._driving(), time.monotonic())
+        # judge the call as it will run: schema defaults filled in (the read-back names them too)
+        full = {**args.model_dump(mode="json", exclude_none=True), **dict(call.arguments)}
+        decision = self.policy.decide(ToolCall(call.name, full), source, self._driving(), time.monotonic())
         if isinstance(decision, Allow):
             return await self._run(decision.call, source, trace, turn)
         trace.end(Stage.TOOL)

@@ -41,6 +41,7 @@ POLICY_TABLE: Mapping[str, ToolPolicy] = {
     "vehicle_status": _READ, "find_nearby": _READ,
     "climate_set_temperature": _ACTUATE, "climate_set_fan": _ACTUATE, "climate_set_ac": _ACTUATE,
     "media_control": _ACTUATE, "media_volume": _ACTUATE, "navigate_to": _ACTUATE,
+    "climate_set_defrost": _ACTUATE, "seat_heating": _ACTUATE, "navigation_cancel": _ACTUATE,
     "window_set": ToolPolicy("actuate", allowed_while_moving=True, max_speed_kmh=120.0),
     "place_order": _PAY_WHILE_DRIVING, "send_message": _PAY_WHILE_DRIVING, "phone_call": _PAY_WHILE_DRIVING,
     "pay_charging": STRICTEST, "pay_parking": STRICTEST,

@@ -20,7 +20,7 @@ from cockpit.skills.registry import Registry
 
 def assistant(qwen_tiny, tmp_path, *, tools: list[str] | None = None, tool_choice: str = "required") -> Assistant:
     cfg = parse_config({"brain": {"mode": "local-only", "tool_choice": tool_choice, "max_reply_tokens": 48,
-                                  "local": {"model": str(qwen_tiny), "n_ctx": 2048, "temperature": 0.0}},
+                                  "local": {"model": str(qwen_tiny), "n_ctx": 4096, "temperature": 0.0}},
                         "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}}})
     registry = default_registry()
     if tools is not None:

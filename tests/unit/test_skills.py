@@ -62,7 +62,8 @@ def test_every_fast_path_tool_is_registered() -> None:
 
 
 _FILL = {"temperature": 22, "percent": 50, "level": 5, "window": "driver", "zone": "driver",
-         "media_action": "pause", "place": "home", "category": "cafe", "status_item": "fuel"}
+         "media_action": "pause", "place": "home", "category": "cafe", "status_item": "fuel",
+         "size": "large", "menu_item": "latte", "merchant": "Bean There"}
 
 
 @pytest.mark.parametrize("tool,pattern,fixed", commands_en.RULES)

@@ -1,11 +1,12 @@
-"""Climate tools: cabin temperature per zone, fan speed, air conditioning."""
+"""Climate tools: cabin temperature per zone, fan speed, air conditioning, defrost, seat heating."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from cockpit.skills.registry import Outcome, SkillContext, Tool, ToolArgs
+from cockpit.vehicle.sim import SOURCE, SimulatedVehicle
 
 MIN_CELSIUS: float = 16
 MAX_CELSIUS: float = 30
@@ -16,6 +17,19 @@ STATIONS: dict[str, str] = {
     "passenger": f"{_HVAC}.Station.Row1.Passenger",
 }
 AC_ACTIVE = f"{_HVAC}.IsAirConditioningActive"
+DEFROSTERS: dict[str, str] = {
+    "front": f"{_HVAC}.IsFrontDefrosterActive",
+    "rear": f"{_HVAC}.IsRearDefrosterActive",
+}
+"""VSS 4.0 HVAC defroster switches (boolean)."""
+_SEAT = "Vehicle.Cabin.Seat.Row1"
+SEAT_HEATING: dict[str, str] = {
+    "driver": f"{_SEAT}.DriverSide.Heating",
+    "passenger": f"{_SEAT}.PassengerSide.Heating",
+}
+"""VSS 4.0 ``Seat.Heating``: int8 percent, -100 (max cooling) .. 0 (off) .. 100 (max heat)."""
+SEAT_HEAT_LEVELS = 3
+"""Seat heating levels 1-3 map to a third, two thirds and all of full heat."""
 
 Zone = Literal["driver", "passenger", "all"]
 
@@ -44,6 +58,24 @@ class SetFanArgs(ToolArgs):
 
 class SetAcArgs(ToolArgs):
     on: bool = Field(description="True to switch the air conditioning on, false to switch it off.")
+
+
+class SetDefrostArgs(ToolArgs):
+    on: bool = Field(description="True to switch defrosting on, false to switch it off.")
+    window: Literal["front", "rear", "all"] = Field(
+        "all", description="Which window to defrost: the front windshield, the rear window, or all.")
+
+
+class SeatHeatingArgs(ToolArgs):
+    seat: Literal["driver", "passenger"] = Field("driver", description="Whose front seat: driver or passenger.")
+    level: int = Field(ge=0, le=SEAT_HEAT_LEVELS, description="Heating level: 0 is off, 3 is maximum.")
+
+
+def _actuate_known(vehicle: SimulatedVehicle, path: str, value: Any, off: Any, unit: str | None) -> None:
+    """Actuate ``path``, first adding it (switched off) if this car's signals lack it."""
+    if vehicle.signals.get(path) is None:
+        vehicle.signals.set(path, off, source=SOURCE, unit=unit)
+    vehicle.actuate(path, value)
 
 
 def _zone_words(zone: str) -> str:
@@ -100,6 +132,31 @@ def set_ac(args: SetAcArgs, ctx: SkillContext) -> Outcome:
                    {AC_ACTIVE: args.on})
 
 
+def set_defrost(args: SetDefrostArgs, ctx: SkillContext) -> Outcome:
+    """Switch the front and/or rear defroster on or off."""
+    windows = list(DEFROSTERS) if args.window == "all" else [args.window]
+    changes: dict[str, bool] = {}
+    for window in windows:
+        path = DEFROSTERS[window]
+        _actuate_known(ctx.vehicle, path, args.on, False, None)
+        changes[path] = args.on
+    where = {"front": "the windshield", "rear": "the rear window",
+             "all": "the windshield and the rear window"}[args.window]
+    verb = "Defrosting" if args.on else "Stopping defrosting"
+    return Outcome(True, f"{verb} {where}.", changes)
+
+
+def seat_heating(args: SeatHeatingArgs, ctx: SkillContext) -> Outcome:
+    """Set a front seat's heating to level 0-3 (0, 33, 67 or 100 percent)."""
+    path = SEAT_HEATING[args.seat]
+    percent = round(args.level * 100 / SEAT_HEAT_LEVELS)
+    _actuate_known(ctx.vehicle, path, percent, 0, "percent")
+    whose = "the driver's" if args.seat == "driver" else "the passenger's"
+    message = (f"Turning off {whose} seat heating." if args.level == 0
+               else f"Setting {whose} seat heating to level {args.level}.")
+    return Outcome(True, message, {path: percent})
+
+
 TOOLS: tuple[Tool, ...] = (
     Tool("climate_set_temperature",
          "Set the cabin temperature for the driver, the passenger or both, either to a value in "
@@ -108,4 +165,9 @@ TOOLS: tuple[Tool, ...] = (
     Tool("climate_set_fan", "Set the climate fan speed, from level 0 (off) to 10 (maximum).",
          SetFanArgs, "actuate", set_fan),
     Tool("climate_set_ac", "Switch the air conditioning on or off.", SetAcArgs, "actuate", set_ac),
+    Tool("climate_set_defrost",
+         "Switch defrosting of the front windshield, the rear window or both on or off.",
+         SetDefrostArgs, "actuate", set_defrost),
+    Tool("seat_heating", "Set the driver's or passenger's seat heating from level 0 (off) to 3 (maximum).",
+         SeatHeatingArgs, "actuate", seat_heating),
 )

@@ -107,6 +107,15 @@ def navigate_to(args: NavigateArgs, ctx: SkillContext) -> Outcome:
     return Outcome(True, f"Navigating to {name}.", {DEST_LAT: lat, DEST_LON: lon})
 
 
+def navigation_cancel(args: ToolArgs, ctx: SkillContext) -> Outcome:
+    """Stop route guidance: clear the destination."""
+    if ctx.vehicle.signals.value(DEST_LAT) is None and ctx.vehicle.signals.value(DEST_LON) is None:
+        return Outcome(True, "There is no route to cancel.")
+    ctx.vehicle.actuate(DEST_LAT, None)
+    ctx.vehicle.actuate(DEST_LON, None)
+    return Outcome(True, "Route guidance cancelled.", {DEST_LAT: None, DEST_LON: None})
+
+
 def find_nearby(args: FindNearbyArgs, ctx: SkillContext) -> Outcome:
     """Say which point of interest of a category is nearest to the car."""
     key = category_key(args.category)
@@ -127,6 +136,8 @@ TOOLS: tuple[Tool, ...] = (
          "Start route guidance to a destination: a saved place (home, work...) or a place name "
          "from the offline map.",
          NavigateArgs, "actuate", navigate_to),
+    Tool("navigation_cancel", "Stop route guidance and clear the current destination.",
+         ToolArgs, "actuate", navigation_cancel),
     Tool("find_nearby",
          "Find the nearest place of a kind (gas station, charging station, cafe, parking...) "
          "to the car's current location and say how far it is.",

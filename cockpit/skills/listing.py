@@ -1,0 +1,87 @@
+"""``cockpit skills list``: every tool with its policy, where it came from, and its arguments."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from cockpit.skills.policy import POLICY_TABLE, ToolPolicy, policy_for
+from cockpit.skills.registry import Registry, _bounds, _span, parameters_schema
+
+HEADERS = ("tool", "side effect", "while moving", "confirm", "source", "arguments")
+
+
+def moving_rule(policy: ToolPolicy) -> str:
+    """'yes', 'up to 120 km/h' or 'no (stopped only)'."""
+    if not policy.allowed_while_moving:
+        return "no (stopped only)"
+    if policy.max_speed_kmh is not None:
+        return f"up to {policy.max_speed_kmh:g} km/h"
+    return "yes"
+
+
+def _type_words(prop: dict[str, Any]) -> str:
+    if "enum" in prop:
+        return "|".join(str(v) for v in prop["enum"])
+    if "const" in prop:
+        return repr(prop["const"])
+    if "anyOf" in prop:
+        return " or ".join(_type_words(p) for p in prop["anyOf"] if p != {"type": "null"})
+    kind = prop.get("type", "any")
+    if kind == "array" and isinstance(prop.get("items"), dict):
+        return f"list of {_type_words(prop['items'])}"
+    return {"integer": "int", "number": "number", "string": "text", "boolean": "bool"}.get(kind, str(kind))
+
+
+def argument_words(model: type[BaseModel]) -> list[str]:
+    """Each argument as ``name: type bounds``; ``?`` marks an optional one, ``=`` its default."""
+    schema = parameters_schema(model)
+    required = set(schema.get("required", []))
+    words = []
+    for name, prop in schema.get("properties", {}).items():
+        text = f"{name}{'' if name in required else '?'}: {_type_words(prop)}"
+        lo, hi = _bounds(model, name)
+        if lo is not None or hi is not None:
+            text += f" {_span(lo, hi)}"
+            if prop.get("type") == "string" or "minLength" in prop or "maxLength" in prop:
+                text += " chars"
+        if "default" in prop and prop["default"] is not None:
+            text += f" = {prop['default']}"
+        words.append(text)
+    return words
+
+
+def skills_rows(registry: Registry) -> list[tuple[str, ...]]:
+    """One row per tool, in registration order, matching :data:`HEADERS`.
+
+    The side effect is the one the tool declares; the other policy columns come from
+    :func:`policy_for`. A tool with no row in the policy table (a plug-in's, say) is marked, as
+    it gets the strictest row; a row whose side effect differs from the tool's is shown too.
+    """
+    rows = []
+    for tool in registry.tools():
+        policy = policy_for(tool.name)
+        effect = tool.side_effect
+        if tool.name not in POLICY_TABLE:
+            effect += " (no policy row: strictest)"
+        elif tool.side_effect != policy.side_effect:
+            effect += f" (policy: {policy.side_effect})"
+        rows.append((tool.name, effect, moving_rule(policy), "yes" if policy.needs_confirmation else "no",
+                     registry.source(tool.name), ", ".join(argument_words(tool.args)) or "-"))
+    return rows
+
+
+def skills_table(registry: Registry) -> str:
+    """A plain-text table of every tool: policy, source and arguments with their bounds."""
+    rows = [HEADERS, *skills_rows(registry)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS) - 1)]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [cell.ljust(w) for cell, w in zip(row, widths)] + [row[-1]]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  " + "-" * len(HEADERS[-1]))
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["HEADERS", "argument_words", "moving_rule", "skills_rows", "skills_table"]
