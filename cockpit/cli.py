@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "skills":
             from cockpit.skills.builtin import default_registry
             from cockpit.skills.listing import skills_table
-            from cockpit.skills.registry import load_plugins
+            from cockpit.skills.plugins import load_plugins
             registry, errors = default_registry(), []
             load_plugins(registry, errors=errors)
             print(skills_table(registry))

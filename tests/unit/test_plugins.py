@@ -13,8 +13,8 @@ from cockpit.events import ToolCall
 from cockpit.skills.builtin import default_registry
 from cockpit.skills.listing import skills_rows, skills_table
 from cockpit.skills.policy import policy_for
-from cockpit.skills.registry import (BUILTIN, PLUGIN_GROUP, PluginError, Registry, SkillContext, Tool,
-                                     load_plugins)
+from cockpit.skills.plugins import PLUGIN_GROUP, PluginError, load_plugins
+from cockpit.skills.registry import BUILTIN, Registry, SkillContext, Tool
 from cockpit.vehicle.sim import SimulatedVehicle
 
 AMBIENT = "Vehicle.Cabin.Light.AmbientLight"
