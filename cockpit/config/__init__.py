@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError
 
 from cockpit.config.base import Section
 from cockpit.config.brain import BrainSettings, CloudSettings, FastPathSettings, LocalLLMSettings, PrivacyPolicy
+from cockpit.config.vehicle import (CanFeedSettings, DriveFeedSettings, GpsdFeedSettings, NmeaFeedSettings,
+                                    Place, PoiSettings, PreferenceSettings, VehicleSettings)
 from cockpit.config.speech import (AsrSettings, AudioSettings, EndpointSettings, InputSettings, OpenWakeWordSettings,
                                    OutputSettings, SphinxSettings, VadSettings, WakeSettings, WhisperSettings)
 from cockpit.errors import CockpitError
@@ -21,7 +23,9 @@ from cockpit.errors import CockpitError
 __all__ = ["Section", "Settings", "ConfigError", "load_config", "parse_config",
            "FastPathSettings", "LocalLLMSettings", "CloudSettings", "PrivacyPolicy", "BrainSettings",
            "InputSettings", "OutputSettings", "AudioSettings", "VadSettings", "EndpointSettings",
-           "OpenWakeWordSettings", "WakeSettings", "SphinxSettings", "WhisperSettings", "AsrSettings"]
+           "OpenWakeWordSettings", "WakeSettings", "SphinxSettings", "WhisperSettings", "AsrSettings",
+           "VehicleSettings", "Place", "PoiSettings", "PreferenceSettings", "GpsdFeedSettings", "NmeaFeedSettings",
+           "CanFeedSettings", "DriveFeedSettings"]
 
 
 class EspeakSettings(Section):
@@ -37,28 +41,6 @@ class TtsSettings(Section):
     engine: Literal["espeak"] = "espeak"
     """'espeak': espeak-ng (Debian package), offline, no download."""
     espeak: EspeakSettings = EspeakSettings()
-
-
-class Place(Section):
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
-
-
-class VehicleSettings(Section):
-    adapter: Literal["sim"] = "sim"
-    """Where vehicle signals come from and actuations go: 'sim' is the simulated vehicle."""
-    initial: dict[str, float | int | str | bool] = {}
-    """VSS path -> starting value for the simulated vehicle (overrides its defaults)."""
-    places: dict[str, Place] = {}
-    """Named destinations the driver can ask for by name ('home', 'work')."""
-
-    @field_validator("initial")
-    @classmethod
-    def _vss_paths(cls, value: dict[str, Any]) -> dict[str, Any]:
-        bad = [k for k in value if not k.startswith("Vehicle.")]
-        if bad:
-            raise ValueError(f"keys must be VSS paths starting with 'Vehicle.', got {bad}")
-        return value
 
 
 class SessionSettings(Section):
@@ -105,6 +87,8 @@ class ConfigError(CockpitError):
 _HINTS = {
     "extra_forbidden": "remove this key or check its spelling (see configs/default.yaml)",
     "literal_error": "use one of the allowed values listed",
+    "union_tag_invalid": "set 'kind' to one of the kinds listed",
+    "union_tag_not_found": "add a 'kind' key naming what this entry is",
     "greater_than_equal": "raise the value into the allowed range",
     "less_than_equal": "lower the value into the allowed range",
     "greater_than": "raise the value into the allowed range",

@@ -1,0 +1,38 @@
+"""The COVESA VSS 4.0 paths the feeds write and the context reads, with their VSS units.
+
+Names and units from the Vehicle Signal Specification v4.0 (github.com/COVESA/
+vehicle_signal_specification, spec/). One place for them, so the gpsd, NMEA, CAN and simulated
+drive adapters all write the same signals.
+"""
+from __future__ import annotations
+
+from types import MappingProxyType
+
+SPEED = "Vehicle.Speed"
+LATITUDE = "Vehicle.CurrentLocation.Latitude"
+LONGITUDE = "Vehicle.CurrentLocation.Longitude"
+HEADING = "Vehicle.CurrentLocation.Heading"
+ALTITUDE = "Vehicle.CurrentLocation.Altitude"
+H_ACCURACY = "Vehicle.CurrentLocation.HorizontalAccuracy"
+TIMESTAMP = "Vehicle.CurrentLocation.Timestamp"
+CURRENT_GEAR = "Vehicle.Powertrain.Transmission.CurrentGear"
+SELECTED_GEAR = "Vehicle.Powertrain.Transmission.SelectedGear"
+FUEL_LEVEL = "Vehicle.Powertrain.FuelSystem.RelativeLevel"
+RANGE = "Vehicle.Powertrain.Range"
+SOC = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
+EXTERIOR_TEMP = "Vehicle.Exterior.AirTemperature"
+HVAC = "Vehicle.Cabin.HVAC"
+DRIVER_TEMP = f"{HVAC}.Station.Row1.Driver.Temperature"
+AC_ACTIVE = f"{HVAC}.IsAirConditioningActive"
+DRIVER_FAN = f"{HVAC}.Station.Row1.Driver.FanSpeed"
+DEST_LAT = "Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Latitude"
+DEST_LON = "Vehicle.Cabin.Infotainment.Navigation.DestinationSet.Longitude"
+
+UNITS = MappingProxyType({
+    SPEED: "km/h", LATITUDE: "degrees", LONGITUDE: "degrees", HEADING: "degrees", ALTITUDE: "m",
+    H_ACCURACY: "m", TIMESTAMP: "iso8601", FUEL_LEVEL: "percent", RANGE: "m", SOC: "percent",
+    EXTERIOR_TEMP: "celsius", DRIVER_TEMP: "celsius", DRIVER_FAN: "percent",
+})
+"""VSS path -> VSS unit for the signals above that have one."""
+
+POSITION = (LATITUDE, LONGITUDE)
