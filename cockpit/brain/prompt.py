@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable
 
 SYSTEM_PROMPT = (
     "You are cockpit, the voice assistant of this car. The driver is driving: answer in one or two "
@@ -20,16 +20,6 @@ SYSTEM_PROMPT = (
     "Payments and orders are confirmed by the driver, never by you. If a request is unsafe or "
     "impossible, say so briefly."
 )
-
-# VSS path -> (label, unit) for the context block: the few signals that matter.
-CONTEXT_SIGNALS: dict[str, tuple[str, str]] = {
-    "Vehicle.Speed": ("speed", "km/h"),
-    "Vehicle.Cabin.HVAC.Station.Row1.Driver.Temperature": ("cabin temperature setting", "°C"),
-    "Vehicle.Exterior.AirTemperature": ("outside", "°C"),
-    "Vehicle.Powertrain.FuelSystem.RelativeLevel": ("fuel", "%"),
-    "Vehicle.Powertrain.Range": ("range", "m"),
-}
-
 
 @dataclass(frozen=True)
 class Exchange:
@@ -57,19 +47,6 @@ class History:
         for ex in self._items:
             out += [{"role": "user", "content": ex.user}, {"role": "assistant", "content": ex.assistant}]
         return out
-
-
-def context_block(values: Mapping[str, object]) -> str:
-    """The vehicle context line: only signals that have a value; 'unknown' never guessed."""
-    parts = []
-    for path, (label, unit) in CONTEXT_SIGNALS.items():
-        value = values.get(path)
-        if value is None:
-            continue
-        if unit == "m" and isinstance(value, (int, float)):
-            value, unit = round(value / 1000), "km"
-        parts.append(f"{label} {value}{'' if unit in ('%', '°C') else ' '}{unit}")
-    return "Vehicle: " + ", ".join(parts) + "." if parts else "Vehicle: no data."
 
 
 class PromptBuilder:

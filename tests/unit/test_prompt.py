@@ -1,4 +1,4 @@
-from cockpit.brain.prompt import History, PromptBuilder, context_block
+from cockpit.brain.prompt import History, PromptBuilder
 
 
 def test_prompt_order_keeps_the_static_prefix_first():
@@ -24,9 +24,3 @@ def test_history_can_be_off():
     h = History(turns=0, ttl_s=300)
     h.add("q", "a")
     assert h.messages() == []
-
-
-def test_context_names_only_known_signals():
-    block = context_block({"Vehicle.Speed": 87, "Vehicle.Powertrain.Range": 412000})
-    assert block == "Vehicle: speed 87 km/h, range 412 km."
-    assert context_block({}) == "Vehicle: no data."
