@@ -21,7 +21,8 @@ from cockpit.brain.commands_zh import BilingualFastPath
 from cockpit.brain.cloud import CloudLLM
 from cockpit.brain.llm_turn import LlmTier
 from cockpit.brain.local import LocalLLM
-from cockpit.brain.prompt import History, context_block
+from cockpit.brain.context import ContextRenderer
+from cockpit.brain.prompt import History
 from cockpit.brain.router import Router
 from cockpit.bus import EventBus
 from cockpit.config import Settings
@@ -35,6 +36,7 @@ from cockpit.skills.builtin import default_registry
 from cockpit.skills.registry import Registry, SkillContext
 from cockpit.trace import TurnTrace
 from cockpit.tts.espeak import EspeakVoice
+from cockpit.vehicle.car import Car
 from cockpit.vehicle.sim import SimulatedVehicle
 
 log = logging.getLogger(__name__)
@@ -57,10 +59,14 @@ class Assistant:
                  registry: Registry | None = None, bus: EventBus | None = None, sink: ReplySink | None = None):
         self.settings = settings
         self.bus = bus or EventBus()
-        self.vehicle = vehicle or SimulatedVehicle(settings.vehicle.initial)
+        self.car = Car(settings.vehicle, vehicle=vehicle)
+        self.vehicle = self.car.vehicle
         self.registry = registry or default_registry()
-        places = {k: (p.latitude, p.longitude) for k, p in settings.vehicle.places.items()}
-        self.context = SkillContext(vehicle=self.vehicle, places=places)
+        v = settings.vehicle
+        self.context = SkillContext(vehicle=self.vehicle, places=self.car.places, pois=self.car.pois, now=self.car.clock,
+                                    route=self.car.route_ahead, preferences=v.preferences, poi_settings=v.poi)
+        self.situation = ContextRenderer(self.vehicle.signals, coarse_km=settings.brain.privacy.location_precision_km,
+                                         clock=self.car.clock)
         self.fastpath = BilingualFastPath()
         self.tts = EspeakVoice(settings.tts.espeak)
         self.sink = sink or ReplySink(settings.audio.output)
@@ -74,6 +80,7 @@ class Assistant:
 
     async def prepare(self) -> None:
         """Load and check every engine before the microphone opens; fail with a clear error."""
+        self.car.start()  # feeds: a missing device or bad DBC fails here, with its fix
         jobs = [asyncio.to_thread(self.tts.prepare), self.listener.prepare(), asyncio.to_thread(self.sink.prepare)]
         jobs += [asyncio.to_thread(tier.prepare) for tier in self.tiers.values()]
         await asyncio.gather(*jobs)
@@ -81,6 +88,7 @@ class Assistant:
             self.router.probed(await asyncio.to_thread(self.tiers["cloud"].llm.probe))
 
     async def close(self) -> None:
+        self.car.stop()
         self.listener.close()
         for tier in self.tiers.values():
             tier.close()
@@ -194,7 +202,8 @@ class Assistant:
             reason = "no fast-path rule matched; " + why + "".join(f"; {f}" for f in failures)
             self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=route, reason=reason))
             try:
-                answer = await self.tiers[name].answer(text, context_block(self.vehicle.snapshot()), trace,
+                situation = self.situation.render("coarse" if name == "cloud" else "exact")
+                answer = await self.tiers[name].answer(text, situation, trace,
                                                        lambda call: self.gate.execute(call, route, trace, turn))
             except CockpitError as exc:  # the tier failed this turn: the next one answers the same words
                 self.router.record(name, ok=False)

@@ -25,6 +25,9 @@ class ScenarioTurn(Section):
     """What the driver says, spoken by espeak-ng into the simulated microphone."""
     rate_wpm: int = Field(160, ge=80, le=400)
     """How fast the driver speaks."""
+    at_s: float | None = Field(None, ge=0)
+    """Move the simulated drive to this many seconds into its route as the driver starts speaking
+    (needs a 'drive' feed in the scenario's config); null = the drive just goes on."""
 
 
 class Scenario(Section):

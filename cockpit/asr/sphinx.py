@@ -18,7 +18,7 @@ from cockpit.config import AsrSettings
 from cockpit.errors import EngineMissing
 
 # Grammar words missing from the bundled CMU dictionary, with ARPAbet pronunciations.
-EXTRA_PRONUNCIATIONS = {"unmute": "AH N M Y UW T"}
+EXTRA_PRONUNCIATIONS = {"unmute": "AH N M Y UW T", "halal": "HH AH L AA L"}
 
 
 def dictionary_words() -> set[str]:

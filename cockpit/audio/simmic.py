@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import AsyncIterator, Sequence
+from typing import AsyncIterator, Callable, Sequence
 
 import numpy as np
 
@@ -38,14 +38,29 @@ def cabin_stream(clips: Sequence[np.ndarray], *, gap_s: float = 1.2, noise_snr_d
     return mix_at_snr(stream, cabin_noise(len(stream) / SAMPLE_RATE, seed=seed), noise_snr_db)
 
 
+def clip_starts(clips: Sequence[np.ndarray], *, gap_s: float = 1.2, lead_s: float = 0.4) -> list[int]:
+    """The sample offset at which each clip's stretch (lead silence, speech, gap) begins in
+    :func:`cabin_stream`'s output."""
+    starts, at = [], 0
+    for c in clips:
+        starts.append(at)
+        at += int(lead_s * SAMPLE_RATE) + len(c) + int(gap_s * SAMPLE_RATE)
+    return starts
+
+
 async def simulated_microphone(clips: Sequence[np.ndarray], *, chunk_ms: int = 20, realtime: bool = False,
-                               gap_s: float = 1.2, noise_snr_db: float | None = None) -> AsyncIterator[np.ndarray]:
+                               gap_s: float = 1.2, noise_snr_db: float | None = None,
+                               on_clip: Callable[[int], None] | None = None) -> AsyncIterator[np.ndarray]:
     """Yield ``chunk_ms`` chunks of each clip in turn, separated by ``gap_s`` of noise floor,
-    with engine and road noise mixed in at ``noise_snr_db`` when given."""
+    with engine and road noise mixed in at ``noise_snr_db`` when given. ``on_clip(i)`` is called
+    just before the first chunk of clip ``i`` (the demo moves the simulated drive there)."""
     n = SAMPLE_RATE * chunk_ms // 1000
     stream = cabin_stream(clips, gap_s=gap_s, noise_snr_db=noise_snr_db)
+    pending = list(enumerate(clip_starts(clips, gap_s=gap_s))) if on_clip is not None else []
     start = time.perf_counter()
     for i in range(0, len(stream), n):
+        while pending and pending[0][1] < i + n:
+            on_clip(pending.pop(0)[0])  # type: ignore[misc]
         if realtime:
             due = start + i / SAMPLE_RATE
             delay = due - time.perf_counter()

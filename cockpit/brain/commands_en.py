@@ -54,6 +54,10 @@ SLOTS: dict[str, SlotType] = {
         "hospital": "hospital", "pharmacy": "pharmacy", "supermarket": "supermarket",
         "toilet": "toilets", "restroom": "toilets",
     }),
+    "diet": SlotType("diet", {"vegetarian": "vegetarian", "veggie": "vegetarian", "vegan": "vegan",
+                              "halal": "halal", "kosher": "kosher", "gluten free": "gluten_free"}),
+    "side": SlotType("side", {"right": "right", "right hand side": "right", "left": "left",
+                              "left hand side": "left"}),
     "size": SlotType("size", {"small": "small", "medium": "medium", "regular": "medium", "large": "large"}),
     "menu_item": SlotType("menu_item", {"latte": "latte", "cappuccino": "cappuccino", "americano": "americano",
                                         "tea": "tea", "coffee": "americano"}),
@@ -67,6 +71,10 @@ SLOTS: dict[str, SlotType] = {
 }
 
 SET = "(set | change | put | turn)"
+FIND = "(find | show me | search for | look for | is there) [me] (a | an | any | some)"
+EATERY = "(place | restaurant | food | spot | place to eat)"
+OPEN_NOW = "(that's | that is | which is | that are) open [now | right now]"
+WHAT = "(what's | what is | what are)"
 WIN = "[the] {window:window} (window | windows)"
 
 # (tool, pattern, fixed arguments)
@@ -113,6 +121,17 @@ RULES: list[tuple[str, str, dict]] = [
     ("find_nearby", "(find | show me | where is | where's) [a | the] [nearest | closest] {category:category} [nearby | near me | around here]", {}),
     ("find_nearby", "i need (a | some) {category:category}", {}),
     ("find_nearby", "is there (a | any) {category:category} (nearby | near me | around here)", {}),
+    ("find_nearby", f"{FIND} {{category:category}} {OPEN_NOW}", {"open_now": True}),
+    ("find_nearby", f"{FIND} {{diet:diet}} {EATERY} {OPEN_NOW}", {"category": "restaurant", "open_now": True}),
+    ("find_nearby", f"{FIND} {{diet:diet}} {EATERY} [nearby | near me | around here]", {"category": "restaurant"}),
+    ("find_nearby", "where can i (get | eat) {diet:diet} food [nearby | around here]", {"category": "restaurant"}),
+    ("find_nearby", "is (anything | any place | anywhere) open (to eat | for food) [nearby | around here]",
+     {"category": "restaurant", "open_now": True}),
+    # what the driver sees: position + heading + the map
+    ("whats_around", f"{WHAT} [(that | this) [building | place]] on (my | the) {{side:side}}", {}),
+    ("whats_around", f"{WHAT} (that | this) [building | place] [up] (ahead | in front of (me | us))", {"side": "ahead"}),
+    ("whats_around", f"{WHAT} (up ahead | ahead of (me | us) | in front of (me | us))", {"side": "ahead"}),
+    ("whats_around", f"{WHAT} around (me | us | here)", {"side": "around"}),
     # commerce: a transaction — the policy gate reads it back and waits for the driver's yes
     ("place_order", "order (a | one) {size:size} {item:menu_item} from {merchant:merchant}", {}),
     ("place_order", "order (a | one) {item:menu_item} from {merchant:merchant}", {}),

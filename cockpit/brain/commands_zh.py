@@ -167,6 +167,10 @@ SLOTS: dict[str, SlotType] = {
         "机场": "airport", "火车站": "train station", "高铁站": "train station", "车站": "train station",
         "市中心": "downtown", "市区": "downtown", "医院": "hospital",
     }, r"\S.*?", _free_text),
+    "diet": SlotType("diet", {"素食": "vegetarian", "素": "vegetarian", "吃素": "vegetarian", "纯素": "vegan",
+                              "清真": "halal", "无麸质": "gluten_free"}),
+    "side": SlotType("side", {"右边": "right", "右侧": "right", "右手边": "right",
+                              "左边": "left", "左侧": "left", "左手边": "left"}),
     "category": SlotType("category", {
         "加油站": "fuel", "加油": "fuel",
         "充电站": "charging", "充电桩": "charging", "充电": "charging",
@@ -203,6 +207,9 @@ PANE = "(车窗 | 窗户 | 窗子 | 窗)"
 WIN = "[把] {window:window} " + PANE
 THE_WIN = "[把] " + PANE
 NEAR = "(附近 | 周边 | 周围 | 最近 | 这附近 | 离我最近)"
+FIND_ZH = "(找 | 找一下 | 帮我找 | 搜索 | 搜一下 | 查找 | 查一下 | 有没有) [一个 | 一家 | 个 | 家]"
+OPEN_ZH = "(营业 | 开门 | 开着 | 在营业)"
+EATERY_ZH = "(餐厅 | 饭店 | 馆子 | 餐馆 | 地方 | 吃的)"
 CHECK = "(查看 | 检查 | 看看 | 看一下 | 查一下 | 查询 | 显示)"
 _DRIVER = {"window": "driver"}
 
@@ -268,6 +275,14 @@ RULES: list[tuple[str, str, dict]] = [
     ("find_nearby", f"(找 | 找一下 | 帮我找 | 搜索 | 搜一下 | 查找 | 查一下 | 显示) [一个 | 一家 | 个 | 家] [{NEAR}] [的] {{category:category}}", {}),
     ("find_nearby", f"{NEAR} 有 [没有] [一个 | 个 | 家] {{category:category}} [吗]", {}),
     ("find_nearby", "我 (要 | 想 | 需要) [找] [一个 | 个 | 家] {category:category}", {}),
+    ("find_nearby", f"{FIND_ZH} [{NEAR}] [现在] {OPEN_ZH} 的 {{category:category}}", {"open_now": True}),
+    ("find_nearby", f"{FIND_ZH} [{NEAR}] [现在] {OPEN_ZH} 的 {{diet:diet}} {EATERY_ZH}",
+     {"category": "restaurant", "open_now": True}),
+    ("find_nearby", f"{FIND_ZH} [{NEAR}] [的] {{diet:diet}} {EATERY_ZH}", {"category": "restaurant"}),
+    # what the driver sees
+    ("whats_around", "[我] [的] {side:side} [的 | 那个 | 这个 | 那栋 | 那座] (是 | 是个 | 有) (什么 | 啥) [地方 | 建筑 | 东西]", {}),
+    ("whats_around", "[我] (前面 | 前方) [的 | 那个 | 这个] (是 | 是个 | 有) (什么 | 啥) [地方 | 建筑 | 东西]", {"side": "ahead"}),
+    ("whats_around", "(附近 | 周围 | 周边) (有 | 是) (什么 | 啥) [地方 | 建筑]", {"side": "around"}),
     # vehicle status
     ("vehicle_status", "[还] (有 | 剩) 多少 {item:status_item}", {}),
     ("vehicle_status", f"[{CHECK}] [一下] [现在] [的] {{item:status_item}} [还有 | 还剩 | 是 | 有] (多少 | 怎么样 | 如何 | 正常吗)", {}),

@@ -32,8 +32,9 @@ class ToolGate:
         return self.policy.pending is not None
 
     def _driving(self) -> DrivingState:
-        v = self.context.vehicle
-        return DrivingState(v.read(SPEED), v.read(GEAR))
+        signals = self.context.vehicle.signals  # a stale reading is unknown: the policy then fails safe
+        speed, gear = signals.fresh(SPEED), signals.fresh(GEAR)
+        return DrivingState(speed.value if speed else None, gear.value if gear else None)
 
     def _error(self, turn: int, code: str, message: str) -> None:
         self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=code, message=message, stage=Stage.TOOL))

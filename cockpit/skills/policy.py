@@ -38,7 +38,7 @@ STRICTEST = ToolPolicy("transact", allowed_while_moving=False, needs_confirmatio
 """The row for any tool not in the table; also paying at a pump or a barrier (car stopped)."""
 
 POLICY_TABLE: Mapping[str, ToolPolicy] = {
-    "vehicle_status": _READ, "find_nearby": _READ,
+    "vehicle_status": _READ, "find_nearby": _READ, "whats_around": _READ,
     "climate_set_temperature": _ACTUATE, "climate_set_fan": _ACTUATE, "climate_set_ac": _ACTUATE,
     "media_control": _ACTUATE, "media_volume": _ACTUATE, "navigate_to": _ACTUATE,
     "climate_set_defrost": _ACTUATE, "seat_heating": _ACTUATE, "navigation_cancel": _ACTUATE,
@@ -55,7 +55,7 @@ def policy_for(name: str) -> ToolPolicy:
 
 @dataclass(frozen=True, slots=True)
 class DrivingState:
-    """Speed (km/h, ``Vehicle.Speed``) and selected gear (127 = park); None where unknown."""
+    """Speed (km/h, ``Vehicle.Speed``) and selected gear (VSS 4.0: 126 = park, 127 = drive); None where unknown."""
 
     speed_kmh: float | None
     gear: int | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from datetime import datetime
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Generic, Literal, Mapping, Sequence, TypeVar, get_args
@@ -16,8 +17,10 @@ from typing import Any, Callable, Generic, Literal, Mapping, Sequence, TypeVar, 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from cockpit.config.vehicle import PoiSettings, PreferenceSettings
 from cockpit.errors import ToolError
 from cockpit.events import ToolCall
+from cockpit.vehicle.poi import Poi, PoiStore
 from cockpit.vehicle.sim import SimulatedVehicle
 
 
@@ -40,17 +43,6 @@ class ToolArgs(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
-class Poi:
-    """A point of interest in the offline map."""
-
-    name: str
-    category: str
-    """Category key, as the grammar produces it: ``cafe``, ``fuel``, ``charging``..."""
-    lat: float
-    lon: float
-
-
-@dataclass(frozen=True, slots=True)
 class Outcome:
     """What a tool did: success, a short sentence for the driver, and the signals it set."""
 
@@ -65,12 +57,26 @@ class Outcome:
 
 @dataclass
 class SkillContext:
-    """What a handler may use: the vehicle and the offline map data."""
+    """What a handler may use: the vehicle, the offline map, the local clock, the driver's tastes."""
 
     vehicle: SimulatedVehicle
     places: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     """Named destinations (``home``, ``work``...) -> (latitude, longitude)."""
-    pois: Sequence[Poi] = ()
+    pois: PoiStore | Sequence[Poi] = ()
+    """The offline POI store (a plain list of places is loaded into an in-memory one)."""
+    now: Callable[[], datetime] = datetime.now
+    """Local wall-clock time ('open now' is judged on it)."""
+    route: Callable[[], Sequence[tuple[float, float]] | None] = lambda: None
+    """The rest of the route being driven, car first, when there is one."""
+    preferences: PreferenceSettings = field(default_factory=PreferenceSettings)
+    poi_settings: PoiSettings = field(default_factory=PoiSettings)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pois, PoiStore):
+            store = PoiStore(country=self.poi_settings.country)
+            for poi in self.pois:
+                store.add(poi)
+            self.pois = store
 
 
 A = TypeVar("A", bound=BaseModel)

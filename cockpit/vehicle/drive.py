@@ -20,6 +20,10 @@ from cockpit.vehicle.route import DriveState, Route, load_route
 from cockpit.vehicle.signals import SignalStore
 
 
+PARK, DRIVE = 126, 127
+"""VSS 4.0 SelectedGear codes: the simulated car is in Drive while it moves, parked at the end."""
+
+
 class DriveFeed(ThreadedFeed):
     source = "drive"
 
@@ -58,7 +62,7 @@ class DriveFeed(ThreadedFeed):
         """Write the current moment's position, heading and speed; returns it."""
         s = self.state()
         self.write({vss.LATITUDE: round(s.lat, 7), vss.LONGITUDE: round(s.lon, 7), vss.HEADING: round(s.heading, 1),
-                    vss.SPEED: round(s.speed_kmh, 1),
+                    vss.SPEED: round(s.speed_kmh, 1), vss.SELECTED_GEAR: DRIVE if s.speed_kmh > 0 else PARK,
                     vss.TIMESTAMP: s.utc.isoformat() if s.utc is not None else None}, "fix")
         return s
 

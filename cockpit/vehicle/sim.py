@@ -23,7 +23,7 @@ VSS_VERSION = "4.0"
 # Signal names, units and value conventions from COVESA VSS 4.0 (spec/ in
 # github.com/COVESA/vehicle_signal_specification at tag v4.0). Window positions are
 # 0 = fully closed .. 100 = fully open; CurrentGear is 0 for neutral (and park), negative for
-# reverse; SelectedGear 127 is the VSS code for Park; Media.Action takes the VSS enum strings
+# reverse; SelectedGear 126 is the VSS code for Park (127 = Drive); Media.Action takes the VSS enum strings
 # UNKNOWN, STOP, PLAY, FAST_FORWARD, FAST_BACKWARD, SKIP_FORWARD, SKIP_BACKWARD.
 _HVAC = "Vehicle.Cabin.HVAC"
 _DOOR = "Vehicle.Cabin.Door"
@@ -34,7 +34,7 @@ _NAV = "Vehicle.Cabin.Infotainment.Navigation"
 DEFAULTS: Mapping[str, tuple[Any, str | None]] = MappingProxyType({
     "Vehicle.Speed": (0.0, "km/h"),
     "Vehicle.Powertrain.Transmission.CurrentGear": (0, None),
-    "Vehicle.Powertrain.Transmission.SelectedGear": (127, None),
+    "Vehicle.Powertrain.Transmission.SelectedGear": (126, None),
     f"{_HVAC}.Station.Row1.Driver.Temperature": (21.0, "celsius"),
     f"{_HVAC}.Station.Row1.Passenger.Temperature": (21.0, "celsius"),
     f"{_HVAC}.Station.Row1.Driver.FanSpeed": (30, "percent"),

@@ -9,8 +9,8 @@ from cockpit.events import Route, ToolCall
 from cockpit.skills.policy import (POLICY_TABLE, STRICTEST, Allow, Confirm, DrivingState, PolicyGate, Refuse,
                                    is_confirmation, policy_for, readback)
 
-PARKED, STOPPED, CITY, HIGHWAY = DrivingState(0.0, 127), DrivingState(0.0, 1), DrivingState(50.0, 4), DrivingState(130.0, 6)
-UNKNOWN, CREEP, NAN = DrivingState(None, None), DrivingState(3.0, 1), DrivingState(float("nan"), 127)
+PARKED, STOPPED, CITY, HIGHWAY = DrivingState(0.0, 126), DrivingState(0.0, 1), DrivingState(50.0, 4), DrivingState(130.0, 6)
+UNKNOWN, CREEP, NAN = DrivingState(None, None), DrivingState(3.0, 1), DrivingState(float("nan"), 126)
 ORDER = ToolCall("place_order", {"item": "latte", "size": "large", "quantity": 1, "merchant": "Bean There",
                                  "amount": 4.5, "currency": "EUR", "payment_method": "car_card"})
 CHARGE = ToolCall("pay_charging", {"station": "Ionity A9", "amount": 23.1, "currency": "EUR"})
