@@ -8,6 +8,8 @@ from cockpit.audio.simmic import simulated_microphone
 from cockpit.config import load_config
 from cockpit.events import Event, ToolResult, TurnSummary
 from cockpit.scenario import driver_speech, load_scenario
+from cockpit.vehicle import vss
+from cockpit.vehicle.geo import compass
 
 REPO = Path(__file__).resolve().parent.parent
 COLUMNS = ("asr", "route", "tool", "tts_first", "total")
@@ -22,6 +24,16 @@ def latency_table(summaries: list[TurnSummary]) -> str:
     return "\n".join(rows)
 
 
+def car_line(assistant) -> str:
+    """Where the car is, how fast and which way, and the local time — as the assistant knows it."""
+    signals, now = assistant.vehicle.signals, assistant.car.clock()
+    lat, lon, speed, heading = (signals.fresh(p) for p in (vss.LATITUDE, vss.LONGITUDE, vss.SPEED, vss.HEADING))
+    where = f"{lat.value:.5f}, {lon.value:.5f}" if lat and lon else "position unknown"
+    moving = f"{speed.value:.0f} km/h" if speed else "speed unknown"
+    facing = f"heading {compass(heading.value)}" if heading else "heading unknown"
+    return f"{where}, {moving}, {facing} ({now:%a %H:%M})"
+
+
 async def run_demo(args: argparse.Namespace) -> int:
     from cockpit.pipeline import Assistant
 
@@ -29,6 +41,8 @@ async def run_demo(args: argparse.Namespace) -> int:
     settings = load_config(REPO / scenario.config if scenario.config else None)
     out = settings.audio.output.model_copy(update={"sink": "file", "reply_dir": str(args.out_dir)})
     settings = settings.model_copy(update={"audio": settings.audio.model_copy(update={"output": out})})
+    if scenario.clock is not None:
+        settings = settings.model_copy(update={"vehicle": settings.vehicle.model_copy(update={"clock": scenario.clock})})
     assistant = Assistant(settings)
     changes: list[str] = []
 
@@ -40,6 +54,7 @@ async def run_demo(args: argparse.Namespace) -> int:
             changes.extend(f"    {path} = {value!r}" for path, value in event.changes.items())
         elif isinstance(event, TurnSummary):
             print(f"\n[{event.turn}] driver : {event.transcript or '(not understood)'}")
+            print(f"    car    : {car_line(assistant)}")
             for c in event.tool_calls:
                 print(f"    action : {c.name}({', '.join(f'{k}={v!r}' for k, v in c.arguments.items())})")
             print(*changes, sep="\n") if changes else None
@@ -51,11 +66,16 @@ async def run_demo(args: argparse.Namespace) -> int:
         print(f"cockpit demo — {scenario.name}\n{scenario.description}".rstrip())
         print("preparing engines (PocketSphinx grammar, wake spotter, espeak-ng)…", flush=True)
     await assistant.prepare()
-    clips = []
-    for turn in scenario.turns:
-        clips.append(driver_speech(turn.say, turn.rate_wpm, scenario.driver_voice))
+    clips = [driver_speech(turn.say, turn.rate_wpm, scenario.driver_voice) for turn in scenario.turns]
+
+    def drive_to_turn(i: int) -> None:  # the drive is where the scenario says when the driver speaks
+        at_s, drive = scenario.turns[i].at_s, assistant.car.drive
+        if at_s is not None and drive is not None:
+            drive.seek(at_s)
+
     try:
-        summaries = await assistant.listen(simulated_microphone(clips, realtime=True, gap_s=1.5))
+        mic = simulated_microphone(clips, realtime=True, gap_s=1.5, on_clip=drive_to_turn)
+        summaries = await assistant.listen(mic)
     finally:
         await assistant.close()
     if not args.json:

@@ -1,6 +1,7 @@
 """Scripted drives (configs/scenarios/*.yaml) and the simulated driver's voice."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,8 @@ class Scenario(Section):
     """A config file (relative to the repo root) to run the scenario with; null = built-in defaults."""
     driver_voice: str = DRIVER_VOICE
     """espeak-ng voice for the driver."""
+    clock: datetime | None = None
+    """Local time the drive happens at ('open now' is judged on it); null = the config's clock."""
     turns: list[ScenarioTurn] = Field(min_length=1)
 
 
