@@ -44,13 +44,17 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--language", choices=["en", "zh", "auto"], help="recognition language (whisper)")
     sim.add_argument("--llm-model", metavar="NAME|GGUF", help="answer what the fast path can't with this local "
                      "Qwen GGUF (sets brain.mode local-only)")
+    sim.add_argument("--drive-at", type=float, metavar="S", help="put the simulated drive this many seconds into its "
+                     "route (adds a drive feed on the bundled route if the config has none)")
+    sim.add_argument("--clock", metavar="YYYY-MM-DDTHH:MM", help="local time the simulation runs at ('open now')")
 
     demo = sub.add_parser("demo", help="a spoken, offline drive scenario", description="Run a scripted drive.")
     demo.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario YAML")
     demo.add_argument("--out-dir", type=Path, default=Path("out/demo"), help="where reply WAVs go")
     demo.add_argument("--json", action="store_true", help="print JSON Lines events instead of the conversation")
 
-    sub.add_parser("doctor", help="what is installed, what is missing, and how to fix it")
+    doctor = sub.add_parser("doctor", help="what is installed, what is missing, and how to fix it")
+    doctor.add_argument("--config", type=Path, help="also check this config's vehicle feeds and POI map")
 
     bench = sub.add_parser("bench", help="measure latency and CPU on this machine")
     b_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="SUITE")
@@ -127,6 +131,10 @@ def _override(settings: Settings, wake: str | None, args: argparse.Namespace) ->
     if args.llm_model:
         data["brain"]["mode"] = "local-only"
         data["brain"]["local"]["model"] = args.llm_model
+    if args.drive_at is not None and not any(f["kind"] == "drive" for f in data["vehicle"]["feeds"]):
+        data["vehicle"]["feeds"].append({"kind": "drive"})
+    if args.clock:
+        data["vehicle"]["clock"] = args.clock
     return parse_config(data, "<command line>")
 
 
@@ -147,6 +155,8 @@ async def _sim(args: argparse.Namespace, settings: Settings) -> int:
     if settings.wake.mode == "ptt":
         assistant.listener.spotter.press()  # the simulated driver holds the talk button
     await assistant.prepare()
+    if args.drive_at is not None:
+        assistant.car.drive.seek(args.drive_at)
     try:
         if args.text is not None:
             summaries = [await assistant.text_turn(args.text)]
@@ -224,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "doctor":
             from cockpit.doctor import format_report, run_checks
             checks = run_checks()
+            if args.config is not None:
+                from cockpit.doctor import Check
+                from cockpit.vehicle.check import vehicle_checks
+                checks += vehicle_checks(load_config(args.config).vehicle, Check)
             print(format_report(checks))
             return 1 if any(not c.ok and not c.optional for c in checks) else 0
         if args.command == "skills":

@@ -50,6 +50,8 @@ class LlmTier:
         self.prompt = PromptBuilder()
         self.history = history
         self.privacy = privacy
+        self.last_sent: list[dict] = []
+        """The messages of the last round exactly as the model got them (after the privacy filter)."""
         """When set (cloud), every payload is filtered before it leaves the car."""
         self.last_report: PrivacyReport | None = None
         self.on_payload: Callable[[PrivacyReport, int], None] | None = None
@@ -120,6 +122,7 @@ class LlmTier:
             messages, self.last_report = filter_payload(messages, self.privacy)
             if self.on_payload is not None:
                 self.on_payload(self.last_report, len(messages))
+        self.last_sent = messages
         extra = {"grammar": grammar} if grammar is not None else {}
         async for delta in self.llm.astream(messages, tools, max_tokens=self.settings.max_reply_tokens, **extra):
             trace.first(Stage.LLM)

@@ -24,8 +24,9 @@ def key(monkeypatch):
     monkeypatch.setenv(KEY, "test-key")
 
 
-def make(qwen_tiny, tmp_path, base_url: str, **brain) -> Assistant:
+def make(qwen_tiny, tmp_path, base_url: str, vehicle: dict | None = None, **brain) -> Assistant:
     cfg = parse_config({
+        "vehicle": vehicle or {},
         "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}},
         "session": {"audit_log": str(tmp_path / "audit.jsonl")},
         "brain": {"mode": "cloud-first", "max_reply_tokens": 16, "max_tool_rounds": 1,
@@ -116,9 +117,13 @@ def test_breaker_opens_after_repeated_failures_and_recovers(qwen_tiny, tmp_path,
         finally:
             await a.close()
     summaries, events, requests_while_open = asyncio.run(go())
-    assert [s.route for s in summaries] == [Route.LOCAL, Route.LOCAL, Route.LOCAL, Route.CLOUD, Route.CLOUD]
+    assert [s.route for s in summaries[:4]] == [Route.LOCAL, Route.LOCAL, Route.LOCAL, Route.CLOUD]
     reasons = [e.reason for e in events if isinstance(e, RouteDecided)]
     assert any("circuit breaker open" in r for r in reasons)
+    # the probe closed the breaker: the next turn goes to the cloud first again (what the random-weight
+    # fixture then says, words or an empty answer that local finishes, is not the point here)
+    first_try = next(e for e in events if isinstance(e, RouteDecided) and e.turn == summaries[4].turn)
+    assert first_try.route is Route.CLOUD and "breaker" not in first_try.reason
     assert a.router.breaker.state.value == "closed"
 
 
@@ -131,3 +136,18 @@ def test_privacy_filter_runs_on_the_cloud_payload(qwen_tiny, tmp_path, proxy):
     assert payload.redactions["phone"] == 1 and payload.redactions["email"] == 1 and payload.turn == s.turn
     audited = [e for e in a.audit.entries() if e["kind"] == "cloud-payload"]
     assert len(audited) == 1 and audited[0]["data"]["redactions"]["phone"] == 1 and a.audit.verify().ok
+
+
+def test_vehicle_context_is_exact_for_local_and_coarse_on_the_wire_to_the_cloud(qwen_tiny, tmp_path, proxy):
+    """The simulated drive feeds position; the local model sees it to the metre, the cloud a 10 km cell."""
+    drive = {"feeds": [{"kind": "drive", "start_s": 65.0, "speedup": 0.001}]}  # first leg: north, 40 km/h
+    local = make(qwen_tiny, tmp_path, proxy.url, vehicle=drive, mode="local-first")
+    turns(local, "tell me about this area")
+    seen = local.tiers["local"].last_sent[-1]["content"]
+    assert "at 48.14" in seen and "heading north (0°)" in seen and "speed 40 km/h" in seen
+    sent_before = len(proxy.bodies)
+    turns(make(qwen_tiny, tmp_path, proxy.url, vehicle=drive), "tell me about this area")
+    wire = b"".join(proxy.bodies[sent_before:]).decode()
+    assert "near 48." in wire and "heading north" in wire and "speed 40 km/h" in wire
+    exact = seen.split("at ", 1)[1].split(",")[0]  # e.g. 48.14120
+    assert exact not in wire and "(0°)" not in wire

@@ -54,6 +54,8 @@ class FaultProxy:
         self.upstream = upstream
         self.max_requests = max_requests
         self.requests = 0
+        self.bodies: list[bytes] = []
+        """Every request body received, in order: what left the car."""
         self.faults: list[Fault] = []  # the fault applied to each request, in order
         self.errors: list[str] = []
         self._tls = tls
@@ -137,6 +139,7 @@ class FaultProxy:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
             headers = _headers(head)
             body = await reader.readexactly(int(headers.get("content-length", 0)))
+            self.bodies.append(body)
             if n >= self.max_requests:
                 return await _answer(writer, 503, "fault proxy: request budget exhausted")
             if mode.fault is Fault.STATUS:
