@@ -233,6 +233,21 @@ class AudioOut(Event):
 
 
 @event
+class BargeIn(Event):
+    """The driver spoke while cockpit was talking: playback stopped, the turn's work cancelled."""
+
+    type: ClassVar[str] = "barge-in"
+    trigger: str
+    """What interrupted: ``vad`` (speech) or ``wake`` (the wake phrase)."""
+    audio_time: float
+    """Microphone time (s) when the interruption was decided."""
+    speech_s: float
+    """How much of the driver's speech had been heard when it was decided."""
+    dropped_s: float = 0.0
+    """Seconds of queued reply audio that were never played."""
+
+
+@event
 class StateChanged(Event):
     type: ClassVar[str] = "state"
     state: str
@@ -260,6 +275,8 @@ class TurnSummary(Event):
     audio_path: str | None = None
     route_reason: str = ""
     """Why that tier answered (the rule that matched, the mode, which tiers failed first)."""
+    interrupted: bool = False
+    """The driver barged in: the reply was cut off (``reply`` is what had been produced)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "timings_ms", _freeze(dict(self.timings_ms)))

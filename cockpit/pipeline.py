@@ -1,9 +1,14 @@
 """The assistant: audio or text in, a spoken reply out, every hop an event on the bus.
 
 ``Assistant.prepare`` loads every engine (in parallel, before any audio is taken);
-``listen`` runs frames through VAD -> endpointer -> wake -> ASR and starts a turn for each
-command; ``text_turn`` skips ASR. A turn is always closed: any error becomes one
-``ErrorRaised`` event, a spoken fallback and a return to idle.
+``listen`` runs frames through (echo cancellation ->) VAD -> endpointer -> wake -> ASR and
+starts a turn for each command; ``text_turn`` skips ASR. A turn is always closed: any error
+becomes one ``ErrorRaised`` event, a spoken fallback and a return to idle.
+
+With a live speaker the microphone keeps being heard while cockpit talks: the driver's speech
+(or the wake phrase, per ``barge_in.mode``) stops playback, cancels the turn's model and speech
+work, and the interrupting words become the next turn — their first syllables kept by the
+endpointer's pre-roll.
 """
 from __future__ import annotations
 
@@ -17,27 +22,25 @@ import numpy as np
 
 from cockpit.asr.listener import CommandListener
 from cockpit.audio.output import ReplySink
+from cockpit.brain.brain import Brain
 from cockpit.brain.commands_zh import BilingualFastPath
-from cockpit.brain.cloud import CloudLLM
-from cockpit.brain.llm_turn import LlmTier
-from cockpit.brain.local import LocalLLM
 from cockpit.brain.context import ContextRenderer
-from cockpit.brain.prompt import History
-from cockpit.brain.router import Router
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, NoSpeech
-from cockpit.events import (CloudPayload, ErrorRaised, ReplyText, Route, RouteDecided, Stage, StateChanged, ToolCall,
+from cockpit.events import (BargeIn, ErrorRaised, ReplyText, Route, RouteDecided, Stage, StateChanged, ToolCall,
                             Transcript, TurnSummary)
 from cockpit.session import TurnState, Trigger, advance
 from cockpit.skills.audit import AuditLog
-from cockpit.skills.gate import ToolGate
 from cockpit.skills.builtin import default_registry
+from cockpit.skills.gate import ToolGate
 from cockpit.skills.registry import Registry, SkillContext
 from cockpit.trace import TurnTrace
-from cockpit.tts.espeak import EspeakVoice
+from cockpit.tts.reply import SpokenReply
+from cockpit.tts.voices import Voices
 from cockpit.vehicle.car import Car
 from cockpit.vehicle.sim import SimulatedVehicle
+from cockpit.worker import EngineThread
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,8 @@ class TurnInput:
     transcript: str
     trace: TurnTrace
     error: CockpitError | None = None
+    turn: int = 0
+    """The turn id the listener gave the utterance (0: take the current one)."""
 
 
 class Assistant:
@@ -68,49 +73,46 @@ class Assistant:
         self.situation = ContextRenderer(self.vehicle.signals, coarse_km=settings.brain.privacy.location_precision_km,
                                          clock=self.car.clock)
         self.fastpath = BilingualFastPath()
-        self.tts = EspeakVoice(settings.tts.espeak)
-        self.sink = sink or ReplySink(settings.audio.output)
-        self.listener = CommandListener(settings, self.fastpath, self.bus)
+        self.voices = Voices(settings.tts)
+        self.sink = sink or ReplySink(settings.audio.output, settings.playback)
+        self.listener = CommandListener(settings, self.fastpath, self.bus, player=self.sink.player)
         self.audit = AuditLog(settings.session.audit_log)
         self.gate = ToolGate(self.registry, self.context, self.audit, self.bus, settings.session.confirm_window_s)
-        self.router = Router(settings.brain)
-        self.tiers = self._tiers(settings)
+        self.brain = Brain(settings, self.fastpath, self.registry, self.gate, self.bus, self.situation, self.audit)
         self.state = TurnState.IDLE
         self.turn_id = 0
+        self._tts_thread = EngineThread("tts")
+        self._running: asyncio.Task | None = None   # the turn being spoken, when the mic runs alongside
+        self._barged = False
+
+    @property
+    def router(self):
+        return self.brain.router
+
+    @router.setter
+    def router(self, router) -> None:
+        self.brain.router = router
+
+    @property
+    def tiers(self):
+        return self.brain.tiers
 
     async def prepare(self) -> None:
         """Load and check every engine before the microphone opens; fail with a clear error."""
         self.car.start()  # feeds: a missing device or bad DBC fails here, with its fix
-        jobs = [asyncio.to_thread(self.tts.prepare), self.listener.prepare(), asyncio.to_thread(self.sink.prepare)]
-        jobs += [asyncio.to_thread(tier.prepare) for tier in self.tiers.values()]
+        jobs = [asyncio.to_thread(self.voices.prepare), self.listener.prepare(), asyncio.to_thread(self.sink.prepare),
+                self.brain.prepare()]
         await asyncio.gather(*jobs)
-        if "cloud" in self.tiers:  # connectivity probe: an unreachable cloud is not tried on the first turn
-            self.router.probed(await asyncio.to_thread(self.tiers["cloud"].llm.probe))
+        for problem in self.voices.problems:  # a voice fell back to espeak-ng: say so once
+            self.bus.emit(ErrorRaised(t=time.monotonic(), code=problem.code, stage=Stage.TTS,
+                                      message=str(problem).split("\n")[0] + " (speaking with espeak-ng)"))
 
     async def close(self) -> None:
         self.car.stop()
         self.listener.close()
-        for tier in self.tiers.values():
-            tier.close()
-
-    def _tiers(self, settings: Settings) -> dict[str, LlmTier]:
-        """One LlmTier per model tier the mode may use; they share the conversation history."""
-        b = settings.brain
-        history = History(b.history_turns, b.history_ttl_s)
-        made: dict[str, LlmTier] = {}
-        for name in self.router.tiers:
-            if name == "local":
-                made[name] = LlmTier(b, self.registry, LocalLLM(b.local), history)
-            else:
-                made[name] = LlmTier(b, self.registry, CloudLLM(b.cloud), history, privacy=b.privacy)
-                made[name].on_payload = self._record_payload
-        return made
-
-    def _record_payload(self, report, messages: int) -> None:
-        """Every payload that leaves the car: on the bus and in the audit log."""
-        self.bus.emit(CloudPayload(t=time.monotonic(), turn=self.turn_id, redactions=report.counts(), messages=messages))
-        self.audit.append("cloud-payload", turn=self.turn_id, messages=messages, redactions=report.counts(),
-                          endpoint=self.settings.brain.cloud.base_url)
+        self.brain.close()
+        self.sink.close()
+        self._tts_thread.close()
 
     # -- state -----------------------------------------------------------------------------
     def transition(self, trigger: Trigger) -> None:
@@ -132,9 +134,36 @@ class Assistant:
     async def listen(self, frames: AsyncIterable[np.ndarray]) -> list[TurnSummary]:
         """Run a stream of 16 kHz frames; return one summary per turn, in order."""
         summaries: list[TurnSummary] = []
+        if not self.sink.live:  # nothing audible to talk over: one turn strictly after another
+            async for heard in self.listener.utterances(frames, self):
+                summaries.append(await self._turn(heard))
+            return summaries
+        running: asyncio.Task | None = None
         async for heard in self.listener.utterances(frames, self):
-            summaries.append(await self._turn(heard))
+            if running is not None:  # a barge-in has already cut it short if the driver spoke over it
+                summaries.append(await running)
+            running = self._running = asyncio.create_task(self._turn(heard))
+        if running is not None:
+            summaries.append(await running)
+        self._running = None
         return summaries
+
+    def interruptible(self) -> bool:
+        """cockpit is audibly talking and barge-in is on."""
+        return (self.settings.barge_in.mode != "off" and self.sink.live and self.state is TurnState.SPEAKING
+                and self._running is not None and not self._running.done())
+
+    def barge_in(self, trigger: str, audio_time: float, speech_s: float) -> None:
+        """The driver spoke over the reply: silence now, cancel the turn's work, listen."""
+        if not self.interruptible():
+            return
+        dropped = self.sink.stop()
+        self._barged = True
+        assert self._running is not None
+        self._running.cancel()
+        self.transition(Trigger.BARGE_IN)
+        self.bus.emit(BargeIn(t=time.monotonic(), turn=self.turn_id, trigger=trigger, audio_time=audio_time,
+                              speech_s=round(speech_s, 3), dropped_s=round(dropped, 3)))
 
     def next_turn(self) -> int:
         self.turn_id += 1
@@ -142,89 +171,56 @@ class Assistant:
 
     # -- one turn --------------------------------------------------------------------------
     async def _turn(self, heard: TurnInput) -> TurnSummary:
-        trace, turn = heard.trace, self.turn_id
-        route, reply, error = Route.NONE, "", None
-        calls: list[ToolCall] = []
+        trace, turn = heard.trace, heard.turn or self.turn_id
+        route, error, calls = Route.NONE, None, []
+        reply: str | None = None
         if self.state is not TurnState.THINKING:
             self.transition(Trigger.UTTERANCE)
+        out = SpokenReply(self.voices, self.sink, trace, self.settings.tts, self._tts_thread, self.bus, turn,
+                          on_first_audio=lambda: self.transition(Trigger.REPLY) if self.state is TurnState.THINKING else None)
+        speaking = asyncio.create_task(out.run())
         try:
-            if heard.error is not None:
-                raise heard.error
-            if not heard.transcript.strip():
-                raise NoSpeech("nothing was recognised in the utterance")
-            route, reply, calls = await self._decide(heard.transcript, trace, turn)
-            self.transition(Trigger.REPLY)
-        except asyncio.CancelledError:
-            self.transition(Trigger.CANCEL)
-            raise
-        except Exception as exc:
-            error = exc.code if isinstance(exc, CockpitError) else "internal"
-            if not isinstance(exc, CockpitError):
-                log.exception("turn %s failed", turn)
-            self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=error, message=str(exc).split("\n")[0]))
-            reply = FALLBACKS.get(error, self.settings.session.fallback_reply)
-            self.transition(Trigger.ERROR)
-        audio_path = None
-        try:
-            audio_path = await self._speak(reply, trace, turn)
-        except CockpitError as exc:  # speech itself failed: report it, still close the turn
-            error = error or exc.code
-            self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, message=str(exc), stage=Stage.TTS))
-        finally:
+            try:
+                if heard.error is not None:
+                    raise heard.error
+                if not heard.transcript.strip():
+                    raise NoSpeech("nothing was recognised in the utterance")
+                route, reply, calls = await self.brain.decide(heard.transcript, trace, turn, out.say)
+            except Exception as exc:
+                error = exc.code if isinstance(exc, CockpitError) else "internal"
+                if not isinstance(exc, CockpitError):
+                    log.exception("turn %s failed", turn)
+                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=error, message=str(exc).split("\n")[0]))
+                reply = FALLBACKS.get(error, self.settings.session.fallback_reply)
+                self.transition(Trigger.ERROR)
+                out.say(("" if out.text.endswith((" ", "\n")) or not out.text else " ") + reply)
+            out.close()
+            audio_path = None
+            try:
+                chunks = await speaking
+                if self.state is TurnState.THINKING:
+                    self.transition(Trigger.REPLY)
+                audio_path = await self.sink.finish_turn(chunks, turn, self.bus, trace)
+            except CockpitError as exc:  # speech itself failed: report it, still close the turn
+                error = error or exc.code
+                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, message=str(exc), stage=Stage.TTS))
             self.transition(Trigger.SPOKEN)
+            return self._summary(heard, turn, route, reply if reply is not None else out.text, calls, error, audio_path)
+        except asyncio.CancelledError:
+            speaking.cancel()
+            if not self._barged:
+                self.transition(Trigger.CANCEL)
+                raise
+            self._barged = False  # the driver spoke over it: this turn ends here, cut short
+            return self._summary(heard, turn, route, out.text, calls, error, None, interrupted=True)
+
+    def _summary(self, heard: TurnInput, turn: int, route: Route, reply: str, calls: list[ToolCall],
+                 error: str | None, audio_path: str | None, interrupted: bool = False) -> TurnSummary:
+        self.bus.emit(ReplyText(t=time.monotonic(), turn=turn, text=reply))
         reasons = [e.reason for e in self.bus.history if isinstance(e, RouteDecided) and e.turn == turn]
         summary = TurnSummary(t=time.monotonic(), turn=turn, transcript=heard.transcript, route=route,
-                              tool_calls=tuple(calls), reply=reply, timings_ms=trace.timings_ms(),
-                              error=error, audio_path=audio_path, route_reason=reasons[-1] if reasons else "")
+                              tool_calls=tuple(calls), reply=reply, timings_ms=heard.trace.timings_ms(),
+                              error=error, audio_path=audio_path, route_reason=reasons[-1] if reasons else "",
+                              interrupted=interrupted)
         self.bus.emit(summary)
         return summary
-
-    async def _decide(self, text: str, trace: TurnTrace, turn: int) -> tuple[Route, str, list[ToolCall]]:
-        if self.gate.pending:  # a read-back is waiting: these words are the driver's answer, nothing else
-            self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.NONE,
-                                       reason="answer to a pending confirmation"))
-            return await self.gate.answer(text, trace, turn)
-        trace.start(Stage.ROUTE)
-        match = self.fastpath.parse(text) if self.settings.brain.fastpath.enabled else None
-        trace.end(Stage.ROUTE)
-        if match is not None:
-            self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.FASTPATH, reason=f"rule: {match.rule}"))
-            ok, message = await self.gate.execute(match.call, Route.FASTPATH, trace, turn)
-            return Route.FASTPATH, message, [match.call]
-        order, why = self.router.order()
-        if not order:
-            self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=Route.NONE,
-                                       reason=f"no fast-path rule matched; brain.mode is {why}"))
-            return Route.NONE, self.settings.session.not_understood_reply, []
-        failures: list[str] = []
-        for name in order:
-            route = Route(name)
-            reason = "no fast-path rule matched; " + why + "".join(f"; {f}" for f in failures)
-            self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=route, reason=reason))
-            try:
-                situation = self.situation.render("coarse" if name == "cloud" else "exact")
-                answer = await self.tiers[name].answer(text, situation, trace,
-                                                       lambda call: self.gate.execute(call, route, trace, turn))
-            except CockpitError as exc:  # the tier failed this turn: the next one answers the same words
-                self.router.record(name, ok=False)
-                failures.append(f"{name} failed ({exc.code})")
-                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, stage=Stage.LLM,
-                                          message=str(exc).split("\n")[0]))
-                continue
-            self.router.record(name, ok=True)
-            if answer.discarded:
-                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code="llm-garbled", stage=Stage.LLM,
-                                          message=f"discarded {len(answer.discarded)} characters of garbled model text"))
-            return route, answer.reply or self.settings.session.not_understood_reply, answer.calls
-        raise CockpitError("; ".join(failures), code="llm-unavailable")
-
-    async def _speak(self, reply: str, trace: TurnTrace, turn: int) -> str | None:
-        self.bus.emit(ReplyText(t=time.monotonic(), turn=turn, text=reply))
-        trace.start(Stage.TTS)
-        chunks = []
-        async for speech in self.tts.stream(reply):
-            trace.first(Stage.TTS)
-            chunks.append(speech)
-            await self.sink.play(speech, trace)
-        trace.end(Stage.TTS)
-        return await self.sink.finish_turn(chunks, turn, self.bus, trace)

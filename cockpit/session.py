@@ -25,6 +25,7 @@ class Trigger(str, enum.Enum):
     SPOKEN = "spoken"              # the reply finished playing
     ERROR = "error"                # any stage failed: speak the fallback
     CANCEL = "cancel"              # driver or system cancelled the turn
+    BARGE_IN = "barge-in"          # the driver spoke over the reply: stop talking, listen
 
 
 _TABLE: dict[tuple[TurnState, Trigger], TurnState] = {
@@ -35,6 +36,10 @@ _TABLE: dict[tuple[TurnState, Trigger], TurnState] = {
     (TurnState.LISTENING, Trigger.WAKE): TurnState.LISTENING,
     (TurnState.THINKING, Trigger.REPLY): TurnState.SPEAKING,
     (TurnState.SPEAKING, Trigger.SPOKEN): TurnState.IDLE,
+    (TurnState.SPEAKING, Trigger.BARGE_IN): TurnState.LISTENING,
+    (TurnState.THINKING, Trigger.BARGE_IN): TurnState.LISTENING,
+    (TurnState.THINKING, Trigger.WAKE): TurnState.THINKING,   # heard while busy (barge-in off): the
+    (TurnState.SPEAKING, Trigger.WAKE): TurnState.SPEAKING,   # command waits for this turn to end
 }
 
 

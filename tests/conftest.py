@@ -123,3 +123,9 @@ def proxy(fault_proxy):
 @pytest.fixture
 def server(llama_server):
     return llama_server
+
+
+@pytest.fixture(scope="session")
+def piper_voice() -> Path:
+    """The .onnx of a piper voice made by code (real piper I/O, random weights, en-us, 22050 Hz)."""
+    return _tool("make_piper_fixture").make_piper_fixture(FIXTURES / "piper-en", language="en")

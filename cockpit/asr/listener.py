@@ -5,6 +5,11 @@ segment becomes a command when its wake backend fires during it (the phrase said
 breath with the command, an openWakeWord model, or the push-to-talk button held), or when a
 bare wake was heard within ``wake.listen_s`` before it; with wake mode 'none' every segment
 is a command. Other segments are ignored.
+
+While cockpit talks over a live speaker, the microphone signal first goes through the echo
+canceller, with what the speaker played as its reference, so cockpit's own voice is not heard
+as the driver's. Speech that lasts ``barge_in.min_speech_ms`` (mode 'vad'), or the wake phrase
+(mode 'wake'), then interrupts the reply; in mode 'vad' those words need no wake phrase.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import asyncio
 from cockpit.asr.base import Partial, Recognizer
 from cockpit.asr.sphinx import SphinxCommands
 from cockpit.asr.whisper import WhisperStream
+from cockpit.audio.aec import EchoCanceller, FarEnd
 from cockpit.audio.endpoint import Discarded, Endpointer, Ended, Started
 from cockpit.audio.vad import make_vad
 from cockpit.brain.fastpath import FastPath
@@ -53,9 +59,17 @@ def make_spotter(settings: Settings) -> "PhraseSpotter | ModelSpotter | PushToTa
 
 
 class CommandListener:
-    def __init__(self, settings: Settings, fastpath: FastPath, bus: EventBus):
+    def __init__(self, settings: Settings, fastpath: FastPath, bus: EventBus, *, player=None):
         self.settings = settings
         self.bus = bus
+        self.aec: EchoCanceller | None = None
+        self.far: FarEnd | None = None
+        if player is not None and settings.aec.enabled:  # a live speaker: cancel its echo from the mic
+            self.aec, self.far = EchoCanceller(settings.aec), FarEnd()
+            player.on_played = self.far.push
+        self._aec_rest = np.zeros(0, np.int16)
+        self._speech_from: float | None = None   # audio time the current segment's speech began
+        self._interrupting = False
         wake = settings.wake.keyphrase.lower() if settings.wake.mode == "phrase" else None
         self.fastpath = fastpath
         self.asr: Recognizer = (WhisperStream(settings.asr) if settings.asr.engine == "whisper"
@@ -93,15 +107,20 @@ class CommandListener:
         needs_wake = False
         rest = np.zeros(0, np.int16)
         async for chunk in frames:
-            batch, rest = self._reframe(np.asarray(chunk, dtype=np.int16), rest)
+            chunk = self._cancel_echo(np.asarray(chunk, dtype=np.int16))
+            batch, rest = self._reframe(chunk, rest)
             for frame in batch:
                 was_in_speech = ep.in_speech
                 speech = self._voice(frame, ep.audio_time + ep.frame_s)
                 for ev in ep.process(frame, speech):
                     if isinstance(ev, Started):
-                        # while a read-back waits for an answer, the driver need not say the wake phrase
+                        # while a read-back waits for an answer, or when the driver talks over the
+                        # reply (barge-in on speech), the wake phrase is not needed
                         pending = assistant.gate.pending
-                        needs_wake = self._begin(ev, listen_until if not pending else ep.audio_time + 1, dialog=pending)
+                        self._interrupting = (self.settings.barge_in.mode == "vad" and assistant.interruptible())
+                        free = pending or self._interrupting
+                        self._speech_from = ev.audio_time
+                        needs_wake = self._begin(ev, listen_until if not free else ep.audio_time + 1, dialog=pending)
                     else:
                         heard = await self._end(ev, needs_wake, assistant)
                         if heard == "wake":
@@ -110,7 +129,8 @@ class CommandListener:
                             listen_until = None
                             yield heard
                 if was_in_speech and ep.in_speech:
-                    self._feed(frame, needs_wake)
+                    self._feed(frame, needs_wake, assistant)
+                    self._maybe_barge_in(ep, assistant)
                 if listen_until is not None and not ep.in_speech and ep.audio_time > listen_until:
                     listen_until = None
                     if assistant.state is TurnState.LISTENING:
@@ -119,6 +139,23 @@ class CommandListener:
             heard = await self._end(ev, needs_wake, assistant)
             if heard is not None and heard != "wake":
                 yield heard
+
+    def _cancel_echo(self, chunk: np.ndarray) -> np.ndarray:
+        """Remove the speaker's echo (whole 10 ms blocks; a remainder waits for the next chunk)."""
+        if self.aec is None or self.far is None:
+            return chunk
+        data = np.concatenate([self._aec_rest, chunk]) if len(self._aec_rest) else chunk
+        cut = len(data) - len(data) % 160
+        self._aec_rest = data[cut:]
+        return self.aec.process(data[:cut], self.far.take(cut)) if cut else data[:0]
+
+    def _maybe_barge_in(self, ep: Endpointer, assistant: "Assistant") -> None:
+        """Mode 'vad': speech that has lasted long enough interrupts the reply."""
+        if self._interrupting and self._speech_from is not None and assistant.interruptible():
+            heard = ep.audio_time - self._speech_from
+            if heard * 1000 >= self.settings.barge_in.min_speech_ms:
+                assistant.barge_in("vad", ep.audio_time, heard)
+                self._interrupting = False
 
     def _voice(self, frame: np.ndarray, audio_time: float) -> bool:
         """Per-frame speech probability, on the bus as a VoiceActivity event."""
@@ -136,12 +173,22 @@ class CommandListener:
         self._feed(ev.audio, needs_wake, start=needs_wake)
         return needs_wake
 
-    def _feed(self, audio: np.ndarray, needs_wake: bool, start: bool = False) -> None:
+    def _feed(self, audio: np.ndarray, needs_wake: bool, assistant: "Assistant | None" = None,
+              start: bool = False) -> None:
         self._asr_thread.submit(self.asr.feed, audio).add_done_callback(self._on_partial)
         if needs_wake and self.spotter is not None:
             if start:
                 self._wake_thread.submit(self.spotter.start)
-            self._wake_thread.submit(self.spotter.feed, audio)
+            hit = self._wake_thread.submit(self.spotter.feed, audio)
+            if assistant is not None and self.settings.barge_in.mode == "wake":
+                hit.add_done_callback(lambda f: self._wake_barge_in(f, assistant))
+
+    def _wake_barge_in(self, fut: "asyncio.Future", assistant: "Assistant") -> None:
+        """Mode 'wake': the wake phrase heard while cockpit talks interrupts the reply."""
+        if fut.cancelled() or fut.exception() is not None or fut.result() is None:
+            return
+        if assistant.interruptible() and self._ep is not None and self._speech_from is not None:
+            assistant.barge_in("wake", self._ep.audio_time, self._ep.audio_time - self._speech_from)
 
     def _on_partial(self, fut: "asyncio.Future[Partial | None]") -> None:
         """A partial transcript: show it, and tell the endpointer when it is a whole command."""
@@ -184,7 +231,8 @@ class CommandListener:
                 return "wake"  # a bare wake phrase: listen for the command
         if not text:
             return TurnInput("", trace, error=NoSpeech("no command was recognised in the utterance",
-                                                       hint="speak one of the commands in `cockpit sim --help`"))
+                                                       hint="speak one of the commands in `cockpit sim --help`"),
+                             turn=turn)
         self.bus.emit(Transcript(t=time.monotonic(), turn=turn, text=text, final=True,
                                  confidence=recognition.confidence))
-        return TurnInput(text, trace)
+        return TurnInput(text, trace, turn=turn)

@@ -37,6 +37,14 @@ def to_pipeline(samples: np.ndarray, rate: int, channels: int = 1) -> np.ndarray
     return np.clip(np.round(x), -32768, 32767).astype(np.int16)
 
 
+def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Mono int16 at ``rate_in`` -> mono int16 at ``rate_out`` (soxr, high quality)."""
+    if rate_in == rate_out:
+        return np.asarray(samples, dtype=np.int16)
+    y = soxr.resample(np.asarray(samples, dtype=np.float32), rate_in, rate_out)
+    return np.clip(np.round(y), -32768, 32767).astype(np.int16)
+
+
 def _decode_frames(raw: bytes, width: int) -> np.ndarray:
     if width == 1:  # 8-bit WAV is unsigned
         return (np.frombuffer(raw, np.uint8).astype(np.int16) - 128) * 256

@@ -1,59 +1,70 @@
-"""Where replies go: the speaker (sounddevice), WAV files, or nowhere."""
+"""Where replies go: the speaker (sounddevice, through :class:`~cockpit.audio.playback.Player`), WAV files, or nowhere."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cockpit.audio.formats import write_wav
+from cockpit.audio.formats import resample, write_wav
 from cockpit.bus import EventBus
-from cockpit.config import OutputSettings
-from cockpit.errors import CockpitError
+from cockpit.config import OutputSettings, PlaybackSettings
 from cockpit.events import AudioOut, Stage
 from cockpit.trace import TurnTrace
 from cockpit.tts.espeak import Speech
 
+if TYPE_CHECKING:
+    from cockpit.audio.playback import Player
+
 
 class ReplySink:
-    def __init__(self, settings: OutputSettings):
+    """The reply's way out: a live speaker (a :class:`Player`, bounded queue, barge-in stop) and/or
+    a WAV per turn (``sink: file``, or ``cockpit sim --out``)."""
+
+    def __init__(self, settings: OutputSettings, playback: PlaybackSettings | None = None, *,
+                 player: "Player | None" = None):
         self.settings = settings
         self.next_path: Path | None = None
         """When set, the next turn's reply is written exactly here (``cockpit sim --out``)."""
-        self._sd = None
+        if player is None and settings.sink == "speaker":
+            from cockpit.audio.playback import Player
+            player = Player(settings, playback or PlaybackSettings())
+        self.player = player
+
+    @property
+    def live(self) -> bool:
+        """Replies are heard as they play (a speaker or the simulated cabin): barge-in applies."""
+        return self.player is not None
 
     def prepare(self) -> None:
-        if self.settings.sink != "speaker":
-            return
-        if importlib.util.find_spec("sounddevice") is None:
-            raise CockpitError("sounddevice is not installed", hint="pip install sounddevice", code="audio-output")
-        try:
-            import sounddevice as sd
-            sd.check_output_settings(device=self.settings.device, samplerate=16000, channels=1, dtype="int16")
-        except OSError as exc:  # PortAudio library missing
-            raise CockpitError(f"audio output unavailable: {exc}", hint="sudo apt-get install libportaudio2",
-                               code="audio-output") from None
-        except Exception as exc:
-            raise CockpitError(f"no usable speaker ({exc})",
-                               hint="plug in a speaker, pick audio.output.device, or set audio.output.sink: file",
-                               code="audio-output") from None
-        self._sd = sd
+        if self.player is not None:
+            self.player.prepare()
+
+    def close(self) -> None:
+        if self.player is not None:
+            self.player.close()
 
     async def play(self, speech: Speech, trace: TurnTrace) -> None:
-        if self._sd is None:
+        """Queue a chunk for the speaker (waits while the bounded queue is full)."""
+        if self.player is None:
             return
-        sd = self._sd
         trace.first(Stage.PLAYBACK)
-        await asyncio.to_thread(lambda: (sd.play(speech.samples, speech.rate, device=self.settings.device), sd.wait()))
-        trace.end(Stage.PLAYBACK)
+        await self.player.play(speech)
+
+    def stop(self) -> float:
+        """Barge-in: silence now, drop what is queued; returns the seconds dropped."""
+        return self.player.stop() if self.player is not None else 0.0
 
     async def finish_turn(self, chunks: list[Speech], turn: int, bus: EventBus, trace: TurnTrace) -> str | None:
+        if self.player is not None and chunks:
+            await self.player.drain()
+            trace.end(Stage.PLAYBACK)
         if not chunks:
             return None
         rate = chunks[0].rate
-        audio = np.concatenate([c.samples for c in chunks])
+        audio = np.concatenate([c.samples if c.rate == rate else resample(c.samples, c.rate, rate) for c in chunks])
         path = self.next_path
         self.next_path = None
         if path is None and self.settings.sink == "file":

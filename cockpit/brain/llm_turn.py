@@ -50,6 +50,7 @@ class LlmTier:
         self.prompt = PromptBuilder()
         self.history = history
         self.privacy = privacy
+        self._on_speech: Callable[[str], None] | None = None
         self.last_sent: list[dict] = []
         """The messages of the last round exactly as the model got them (after the privacy filter)."""
         """When set (cloud), every payload is filtered before it leaves the car."""
@@ -68,7 +69,11 @@ class LlmTier:
     def close(self) -> None:
         self.llm.close()
 
-    async def answer(self, text: str, context: str, trace: TurnTrace, execute: Execute) -> LlmAnswer:
+    async def answer(self, text: str, context: str, trace: TurnTrace, execute: Execute,
+                     on_speech: Callable[[str], None] | None = None) -> LlmAnswer:
+        """Run the model (and its tool calls) for one request. Speech is released to ``on_speech``
+        as the stream parser lets it go, while the model is still generating."""
+        self._on_speech = on_speech
         messages = self.prompt.build(self.history, context, text)
         tools = self.registry.schemas()
         answer = LlmAnswer("")
@@ -113,6 +118,8 @@ class LlmTier:
             for item in items:
                 if isinstance(item, Speech):
                     speech.append(item.text)
+                    if self._on_speech is not None:
+                        self._on_speech(item.text)
                 elif isinstance(item, CallReady):
                     calls.append(item.call)
                 elif isinstance(item, CallInvalid) and invalid is None:

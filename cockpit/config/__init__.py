@@ -16,6 +16,8 @@ from cockpit.config.base import Section
 from cockpit.config.brain import BrainSettings, CloudSettings, FastPathSettings, LocalLLMSettings, PrivacyPolicy
 from cockpit.config.vehicle import (CanFeedSettings, DriveFeedSettings, GpsdFeedSettings, NmeaFeedSettings,
                                     Place, PoiSettings, PreferenceSettings, VehicleSettings)
+from cockpit.config.voice import (AecSettings, BargeInSettings, EspeakSettings, PiperSettings, PlaybackSettings,
+                                  TtsSettings)
 from cockpit.config.speech import (AsrSettings, AudioSettings, EndpointSettings, InputSettings, OpenWakeWordSettings,
                                    OutputSettings, SphinxSettings, VadSettings, WakeSettings, WhisperSettings)
 from cockpit.errors import CockpitError
@@ -25,22 +27,8 @@ __all__ = ["Section", "Settings", "ConfigError", "load_config", "parse_config",
            "InputSettings", "OutputSettings", "AudioSettings", "VadSettings", "EndpointSettings",
            "OpenWakeWordSettings", "WakeSettings", "SphinxSettings", "WhisperSettings", "AsrSettings",
            "VehicleSettings", "Place", "PoiSettings", "PreferenceSettings", "GpsdFeedSettings", "NmeaFeedSettings",
-           "CanFeedSettings", "DriveFeedSettings"]
-
-
-class EspeakSettings(Section):
-    voice: str = "en-us"
-    """espeak-ng voice name (see `espeak-ng --voices`)."""
-    rate_wpm: int = Field(175, ge=80, le=450)
-    """Speaking rate in words per minute."""
-    pitch: int = Field(50, ge=0, le=99)
-    """Voice pitch, 0-99."""
-
-
-class TtsSettings(Section):
-    engine: Literal["espeak"] = "espeak"
-    """'espeak': espeak-ng (Debian package), offline, no download."""
-    espeak: EspeakSettings = EspeakSettings()
+           "CanFeedSettings", "DriveFeedSettings", "EspeakSettings", "PiperSettings", "TtsSettings",
+           "PlaybackSettings", "BargeInSettings", "AecSettings"]
 
 
 class SessionSettings(Section):
@@ -67,6 +55,9 @@ class Settings(Section):
     asr: AsrSettings = AsrSettings()
     brain: BrainSettings = BrainSettings()
     tts: TtsSettings = TtsSettings()
+    playback: PlaybackSettings = PlaybackSettings()
+    barge_in: BargeInSettings = BargeInSettings()
+    aec: AecSettings = AecSettings()
     vehicle: VehicleSettings = VehicleSettings()
     session: SessionSettings = SessionSettings()
 

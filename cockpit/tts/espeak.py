@@ -23,7 +23,7 @@ _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
 
 @dataclass(frozen=True)
 class Speech:
-    """Synthesised audio in pipeline format (16 kHz mono int16)."""
+    """Synthesised audio: mono int16 at ``rate`` (16 kHz from espeak-ng, the voice's own rate from piper)."""
 
     samples: np.ndarray
     rate: int = SAMPLE_RATE

@@ -27,7 +27,18 @@ def test_error_always_speaks_the_fallback_and_cancel_always_idles(state):
     assert advance(state, Trigger.CANCEL) is I
 
 
-@pytest.mark.parametrize("state, trigger", [(I, Trigger.REPLY), (I, Trigger.SPOKEN), (T, Trigger.WAKE), (S, Trigger.UTTERANCE)])
+@pytest.mark.parametrize("state, trigger", [(I, Trigger.REPLY), (I, Trigger.SPOKEN), (I, Trigger.BARGE_IN),
+                                            (L, Trigger.BARGE_IN), (S, Trigger.UTTERANCE)])
 def test_impossible_transitions_are_bugs(state, trigger):
     with pytest.raises(InvalidTransition):
         advance(state, trigger)
+
+
+def test_barge_in_stops_talking_and_listens():
+    assert advance(S, Trigger.BARGE_IN) is L   # the driver spoke over the reply
+    assert advance(T, Trigger.BARGE_IN) is L
+    assert advance(L, Trigger.UTTERANCE) is T   # the interrupting words are the next turn
+
+
+def test_a_wake_heard_while_busy_keeps_the_turn_going():
+    assert advance(T, Trigger.WAKE) is T and advance(S, Trigger.WAKE) is S

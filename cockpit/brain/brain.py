@@ -1,0 +1,116 @@
+"""The brain of one turn: a pending read-back, else the fast path, else the model tiers in order.
+
+The router orders the tiers (local, cloud) for the configured mode and the circuit breaker; a
+tier that fails hands the same words to the next. Reply text goes to ``say`` as soon as it
+exists — the fast path's answer at once, a model's speech piece by piece while it generates —
+so speech can start before the answer is complete.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Callable
+
+from cockpit.brain.cloud import CloudLLM
+from cockpit.brain.context import ContextRenderer
+from cockpit.brain.fastpath import FastPath
+from cockpit.brain.llm_turn import LlmTier
+from cockpit.brain.local import LocalLLM
+from cockpit.brain.prompt import History
+from cockpit.brain.router import Router
+from cockpit.bus import EventBus
+from cockpit.config import Settings
+from cockpit.errors import CockpitError
+from cockpit.events import CloudPayload, ErrorRaised, Route, RouteDecided, Stage, ToolCall
+from cockpit.skills.audit import AuditLog
+from cockpit.skills.gate import ToolGate
+from cockpit.skills.registry import Registry
+from cockpit.trace import TurnTrace
+
+Say = Callable[[str], None]
+
+
+class Brain:
+    def __init__(self, settings: Settings, fastpath: FastPath, registry: Registry, gate: ToolGate, bus: EventBus,
+                 situation: ContextRenderer, audit: AuditLog) -> None:
+        self.settings, self.fastpath, self.registry, self.gate = settings, fastpath, registry, gate
+        self.bus, self.situation, self.audit = bus, situation, audit
+        self.router = Router(settings.brain)
+        self.tiers = self._tiers(settings)
+        self.turn = 0
+
+    async def prepare(self) -> None:
+        await asyncio.gather(*(asyncio.to_thread(tier.prepare) for tier in self.tiers.values()))
+        if "cloud" in self.tiers:  # connectivity probe: an unreachable cloud is not tried on the first turn
+            self.router.probed(await asyncio.to_thread(self.tiers["cloud"].llm.probe))
+
+    def close(self) -> None:
+        for tier in self.tiers.values():
+            tier.close()
+
+    def _tiers(self, settings: Settings) -> dict[str, LlmTier]:
+        """One LlmTier per model tier the mode may use; they share the conversation history."""
+        b = settings.brain
+        history = History(b.history_turns, b.history_ttl_s)
+        made: dict[str, LlmTier] = {}
+        for name in self.router.tiers:
+            if name == "local":
+                made[name] = LlmTier(b, self.registry, LocalLLM(b.local), history)
+            else:
+                made[name] = LlmTier(b, self.registry, CloudLLM(b.cloud), history, privacy=b.privacy)
+                made[name].on_payload = self._record_payload
+        return made
+
+    def _record_payload(self, report, messages: int) -> None:
+        """Every payload that leaves the car: on the bus and in the audit log."""
+        self.bus.emit(CloudPayload(t=time.monotonic(), turn=self.turn, redactions=report.counts(), messages=messages))
+        self.audit.append("cloud-payload", turn=self.turn, messages=messages, redactions=report.counts(),
+                          endpoint=self.settings.brain.cloud.base_url)
+
+    def _route(self, turn: int, route: Route, reason: str) -> None:
+        self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=route, reason=reason))
+
+    async def decide(self, text: str, trace: TurnTrace, turn: int, say: Say) -> tuple[Route, str, list[ToolCall]]:
+        """Answer ``text``: returns (route, the whole reply, tool calls); the reply also went to ``say``."""
+        self.turn = turn
+        if self.gate.pending:  # a read-back is waiting: these words are the driver's answer, nothing else
+            self._route(turn, Route.NONE, "answer to a pending confirmation")
+            route, reply, calls = await self.gate.answer(text, trace, turn)
+            say(reply)
+            return route, reply, calls
+        trace.start(Stage.ROUTE)
+        match = self.fastpath.parse(text) if self.settings.brain.fastpath.enabled else None
+        trace.end(Stage.ROUTE)
+        if match is not None:
+            self._route(turn, Route.FASTPATH, f"rule: {match.rule}")
+            ok, message = await self.gate.execute(match.call, Route.FASTPATH, trace, turn)
+            say(message)
+            return Route.FASTPATH, message, [match.call]
+        order, why = self.router.order()
+        if not order:
+            self._route(turn, Route.NONE, f"no fast-path rule matched; brain.mode is {why}")
+            say(self.settings.session.not_understood_reply)
+            return Route.NONE, self.settings.session.not_understood_reply, []
+        failures: list[str] = []
+        for name in order:
+            route = Route(name)
+            self._route(turn, route, "no fast-path rule matched; " + why + "".join(f"; {f}" for f in failures))
+            try:
+                situation = self.situation.render("coarse" if name == "cloud" else "exact")
+                answer = await self.tiers[name].answer(text, situation, trace,
+                                                       lambda call: self.gate.execute(call, route, trace, turn),
+                                                       on_speech=say)
+            except CockpitError as exc:  # the tier failed this turn: the next one answers the same words
+                self.router.record(name, ok=False)
+                failures.append(f"{name} failed ({exc.code})")
+                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, stage=Stage.LLM,
+                                          message=str(exc).split("\n")[0]))
+                continue
+            self.router.record(name, ok=True)
+            if answer.discarded:
+                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code="llm-garbled", stage=Stage.LLM,
+                                          message=f"discarded {len(answer.discarded)} characters of garbled model text"))
+            if not answer.reply:
+                say(self.settings.session.not_understood_reply)
+            return route, answer.reply or self.settings.session.not_understood_reply, answer.calls
+        raise CockpitError("; ".join(failures), code="llm-unavailable")
