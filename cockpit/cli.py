@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     b_llm.add_argument("--presets", nargs="*", default=["qwen2.5-0.5b"], choices=["tiny", "qwen2.5-0.5b", "qwen2.5-1.5b"],
                        help="Qwen shapes (fixtures unless real models are in models/)")
     b_llm.add_argument("--out", type=Path, default=Path("out/bench"), help="where llm.json goes")
+    b_sp = b_sub.add_parser("speech", help="time to first audio, chunked vs whole reply, on one LLM stream; barge-in reaction")
+    b_sp.add_argument("--reps", type=int, default=5, help="repetitions per voice (and half as many barge-in runs per echo level)")
+    b_sp.add_argument("--out", type=Path, default=Path("out/bench"), help="where speech.json goes")
 
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
@@ -262,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.bench_command == "llm":
                 from cockpit.bench import llm
                 print(llm.table(llm.run(args.presets, args.out, progress=progress)))
+            elif args.bench_command == "speech":
+                from cockpit.bench import speech
+                print(speech.table(speech.run(args.reps, args.out, progress=progress)))
             else:
                 from cockpit.bench import asr
                 print(asr.table(asr.run(args.shapes, args.out, progress=progress)))

@@ -138,15 +138,20 @@ class Assistant:
             async for heard in self.listener.utterances(frames, self):
                 summaries.append(await self._turn(heard))
             return summaries
-        running: asyncio.Task | None = None
+        # the microphone keeps flowing while a turn talks (barge-in needs it; the simulated cabin's
+        # speaker is even clocked by it), so a command heard meanwhile waits in line as a task
+        turns: list[asyncio.Task] = []
         async for heard in self.listener.utterances(frames, self):
-            if running is not None:  # a barge-in has already cut it short if the driver spoke over it
-                summaries.append(await running)
-            running = self._running = asyncio.create_task(self._turn(heard))
-        if running is not None:
-            summaries.append(await running)
-        self._running = None
+            turns.append(asyncio.create_task(self._after(turns[-1] if turns else None, heard)))
+        for task in turns:
+            summaries.append(await task)
         return summaries
+
+    async def _after(self, previous: asyncio.Task | None, heard: TurnInput) -> TurnSummary:
+        if previous is not None:
+            await asyncio.wait([previous])
+        self._running = asyncio.current_task()
+        return await self._turn(heard)
 
     def interruptible(self) -> bool:
         """cockpit is audibly talking and barge-in is on."""

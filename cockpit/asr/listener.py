@@ -26,6 +26,7 @@ from cockpit.asr.sphinx import SphinxCommands
 from cockpit.asr.whisper import WhisperStream
 from cockpit.audio.aec import EchoCanceller, FarEnd
 from cockpit.audio.endpoint import Discarded, Endpointer, Ended, Started
+from cockpit.audio.nearend import NearEndDetector
 from cockpit.audio.vad import make_vad
 from cockpit.brain.fastpath import FastPath
 from cockpit.bus import EventBus
@@ -67,6 +68,8 @@ class CommandListener:
         if player is not None and settings.aec.enabled:  # a live speaker: cancel its echo from the mic
             self.aec, self.far = EchoCanceller(settings.aec), FarEnd()
             player.on_played = self.far.push
+        self.near: NearEndDetector | None = None
+        self._barge_until = -1.0   # audio time until which words after a barge-in need no wake phrase
         self._aec_rest = np.zeros(0, np.int16)
         self._speech_from: float | None = None   # audio time the current segment's speech began
         self._interrupting = False
@@ -76,6 +79,8 @@ class CommandListener:
                                 else SphinxCommands(settings.asr, fastpath.jsgf(wake=wake), fastpath.jsgf(wake=wake, dialog=True)))
         self.spotter = make_spotter(settings)
         self.vad = make_vad(settings.vad, settings.audio)
+        if player is not None:  # cockpit is heard as it talks: watch for the driver talking over it
+            self.near = NearEndDetector(self.vad.frame_samples / 16000, settings.barge_in.min_speech_ms)
         self._ep: Endpointer | None = None
         self._utterance_start = 0.0
         self._vad_threshold = settings.vad.threshold if settings.vad.engine == "silero" else 0.5
@@ -112,13 +117,22 @@ class CommandListener:
             for frame in batch:
                 was_in_speech = ep.in_speech
                 speech = self._voice(frame, ep.audio_time + ep.frame_s)
+                if self.near is not None:
+                    talking_over = self.near.update(frame)
+                    # over cockpit's own voice the echo canceller can leave the driver too gated for
+                    # Silero: near-end energy then also counts as speech, so the utterance starts
+                    # at the driver's first syllable (its pre-roll kept)
+                    if self.near.loud and (assistant.interruptible() or ep.audio_time <= self._barge_until):
+                        speech = True
+                    if talking_over:
+                        self._barge(assistant, ep.audio_time + ep.frame_s, self.near.voiced_s)
                 for ev in ep.process(frame, speech):
                     if isinstance(ev, Started):
                         # while a read-back waits for an answer, or when the driver talks over the
                         # reply (barge-in on speech), the wake phrase is not needed
                         pending = assistant.gate.pending
                         self._interrupting = (self.settings.barge_in.mode == "vad" and assistant.interruptible())
-                        free = pending or self._interrupting
+                        free = pending or self._interrupting or ep.audio_time <= self._barge_until
                         self._speech_from = ev.audio_time
                         needs_wake = self._begin(ev, listen_until if not free else ep.audio_time + 1, dialog=pending)
                     else:
@@ -154,8 +168,14 @@ class CommandListener:
         if self._interrupting and self._speech_from is not None and assistant.interruptible():
             heard = ep.audio_time - self._speech_from
             if heard * 1000 >= self.settings.barge_in.min_speech_ms:
-                assistant.barge_in("vad", ep.audio_time, heard)
-                self._interrupting = False
+                self._barge(assistant, ep.audio_time, heard)
+
+    def _barge(self, assistant: "Assistant", audio_time: float, heard_s: float) -> None:
+        """Mode 'vad': the driver is talking over the reply (Silero, or near-end energy after AEC)."""
+        if self.settings.barge_in.mode == "vad" and assistant.interruptible():
+            assistant.barge_in("vad", audio_time, heard_s)
+            self._interrupting = False
+            self._barge_until = audio_time + 1.5
 
     def _voice(self, frame: np.ndarray, audio_time: float) -> bool:
         """Per-frame speech probability, on the bus as a VoiceActivity event."""

@@ -64,7 +64,8 @@ class Player:
                  on_played: Callable[[np.ndarray], None] | None = None,
                  duck: Callable[[bool], None] | None = None):
         self.output, self.playback = output, playback
-        self._factory, self._on_played, self._duck = stream_factory, on_played, duck
+        self._factory, self.on_played, self._duck = stream_factory, on_played, duck
+        """``on_played(block16k)``: the far-end reference tap (the listener's echo canceller sets it)."""
         self._stream: Any = None
         self.samplerate = DEFAULT_RATE
         self._lock = threading.Lock()
@@ -270,9 +271,9 @@ class Player:
             self._silent = self._silent + frames - n if idle else 0
         if outdata.ndim == 2 and outdata.shape[1] > 1:
             outdata[:, 1:] = outdata[:, :1]
-        if self._on_played is not None:
+        if self.on_played is not None:
             try:
-                self._on_played(self._tap(out))
+                self.on_played(self._tap(out))
             except Exception:
                 if not self._callback_failed:
                     self._callback_failed = True

@@ -1,0 +1,20 @@
+"""`cockpit bench speech` runs end to end (one repetition) and reports what it measured."""
+import json
+
+from cockpit.bench import speech
+
+
+def test_speech_bench_smoke(tmp_path, monkeypatch):
+    monkeypatch.setattr(speech, "REPLY", "Sure, the nearest cafe on your way is Bean There, about 400 metres ahead.")
+    result = speech.run(1, tmp_path, progress=lambda m: None)
+    saved = json.loads((tmp_path / "speech.json").read_text())
+    assert saved == json.loads(json.dumps(result))
+    assert set(result["ttfa"]) == {"espeak-ng", "piper (fixture voice)"}
+    for r in result["ttfa"].values():
+        assert r["chunked_ms"] > 0 and r["whole_ms"] > 0 and r["ratio"] == round(r["chunked_ms"] / r["whole_ms"], 3)
+    assert {b["echo_db"] for b in result["barge_in"]} == {-6.0, -12.0}
+    for b in result["barge_in"]:  # the driver is heard over the reply and the words become the next command
+        assert b["detected"] and b["next_command"] == "window_set" and b["dropped_s"] > 0
+        assert 0 < b["decided_ms"] <= b["silent_ms"]
+    table = speech.table(result)
+    assert "chunked" in table and "barge-in" in table
