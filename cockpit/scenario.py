@@ -55,3 +55,27 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ConfigError(str(p), [("<file>", f"YAML syntax error: {exc}", "fix the YAML")]) from None
     except ValidationError as exc:
         raise ConfigError(str(p), [(".".join(map(str, e["loc"])) or "<root>", e["msg"], "") for e in exc.errors()]) from None
+
+
+def in_cabin(settings, cabin) -> tuple[list, list, "object"]:
+    """Run an assistant whose speaker and microphone are a :class:`SimulatedCabin`'s, until the cabin
+    falls quiet; returns (turn summaries, every bus event, the assistant)."""
+    import asyncio
+
+    from cockpit.audio.output import ReplySink
+    from cockpit.audio.playback import Player
+    from cockpit.pipeline import Assistant
+
+    player = Player(settings.audio.output, settings.playback, stream_factory=cabin.output_stream)
+    assistant = Assistant(settings, sink=ReplySink(settings.audio.output, settings.playback, player=player))
+    events: list = []
+    assistant.bus.subscribe(events.append)
+
+    async def go():
+        await assistant.prepare()
+        try:
+            return await assistant.listen(cabin.microphone())
+        finally:
+            await assistant.close()
+
+    return asyncio.run(go()), events, assistant

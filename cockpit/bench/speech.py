@@ -13,7 +13,6 @@ driver's first sample to the barge-in decision; then to the speaker's silence.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import statistics
 import tempfile
@@ -89,12 +88,9 @@ def voices() -> dict[str, object]:
 
 
 def barge_in_once(seed: int, echo_gain_db: float) -> dict:
-    from cockpit.audio.output import ReplySink
-    from cockpit.audio.playback import Player
     from cockpit.audio.simcabin import SimulatedCabin
     from cockpit.config import parse_config
-    from cockpit.pipeline import Assistant
-    from cockpit.scenario import driver_speech
+    from cockpit.scenario import driver_speech, in_cabin
     ask, stop = driver_speech("hey cockpit, what's on my right"), driver_speech("open my window a bit")
     onset = 0.5 + len(ask) / 16000 + 2.2
     settings = parse_config({"session": {"audit_log": tempfile.mkdtemp() + "/audit.jsonl"},
@@ -103,18 +99,7 @@ def barge_in_once(seed: int, echo_gain_db: float) -> dict:
     cabin = SimulatedCabin(realtime=True, seed=seed, tail_s=2.0, echo_gain_db=echo_gain_db)
     cabin.say(ask, 0.5)
     cabin.say(stop, onset)
-    player = Player(settings.audio.output, settings.playback, stream_factory=cabin.output_stream)
-    a = Assistant(settings, sink=ReplySink(settings.audio.output, settings.playback, player=player))
-    events: list = []
-    a.bus.subscribe(events.append)
-
-    async def go():
-        await a.prepare()
-        try:
-            return await a.listen(cabin.microphone())
-        finally:
-            await a.close()
-    turns = asyncio.run(go())
+    turns, events, _ = in_cabin(settings, cabin)
     barge = [e for e in events if e.type == "barge-in"]
     if not barge:
         return {"seed": seed, "detected": False}

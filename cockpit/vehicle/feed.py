@@ -8,6 +8,7 @@ logged with its stable code, and (for network feeds) retried with back-off.
 """
 from __future__ import annotations
 
+import abc
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ class Feed(Protocol):
     def stop(self) -> None: ...
 
 
-class ThreadedFeed:
+class ThreadedFeed(abc.ABC):
     """Base for feeds: runs :meth:`run` on a daemon thread until :meth:`stop`.
 
     Subclasses implement ``run(stop: threading.Event)``; it must return soon after ``stop`` is set
@@ -99,8 +100,9 @@ class ThreadedFeed:
             self.stats.last_error = str(exc)
             log.exception("%s feed stopped on an error", self.source)
 
-    def run(self, stop: threading.Event) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def run(self, stop: threading.Event) -> None:
+        """The feed's blocking loop; returns soon after ``stop`` is set."""
 
     def write(self, values: dict, kind: str, units: dict | None = None) -> None:
         """Write one reading's VSS values (None values are skipped; units default to VSS's) and count it."""

@@ -4,16 +4,12 @@ stops, the turn is cut short, and the driver's words are the next command. Real 
 PocketSphinx, Silero VAD, espeak-ng, WebRTC AEC3."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from cockpit.audio.output import ReplySink
-from cockpit.audio.playback import Player
 from cockpit.audio.simcabin import SimulatedCabin
 from cockpit.config import parse_config
 from cockpit.events import BargeIn, ToolCalled
-from cockpit.pipeline import Assistant
+from cockpit.scenario import in_cabin
 
 pytestmark = pytest.mark.e2e
 WINDOW = "Vehicle.Cabin.Door.Row1.DriverSide.Window.Position"
@@ -32,20 +28,8 @@ def run(tmp_path, clips, *, mode="vad", aec=True, seed=3):
     cabin = SimulatedCabin(realtime=True, seed=seed, tail_s=2.0)
     for clip, at_s in clips:
         cabin.say(clip, at_s)
-    sink = ReplySink(settings.audio.output, settings.playback,
-                     player=Player(settings.audio.output, settings.playback, stream_factory=cabin.output_stream))
-    a = Assistant(settings, sink=sink)
-    events: list = []
-    a.bus.subscribe(events.append)
-
-    async def go():
-        await a.prepare()
-        try:
-            return await a.listen(cabin.microphone())
-        finally:
-            await a.close()
-
-    return asyncio.run(go()), events, cabin, a
+    summaries, events, a = in_cabin(settings, cabin)
+    return summaries, events, cabin, a
 
 
 def test_the_reply_echo_alone_never_interrupts(tmp_path, speech):
