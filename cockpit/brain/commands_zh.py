@@ -6,7 +6,8 @@ value and fixed argument is exactly what the English grammar produces for the sa
 so a Mandarin request and its English translation yield identical :class:`ToolCall` s.
 
 Public API: :data:`SLOTS`, :data:`RULES`, :data:`POLITE_PREFIX`, :data:`POLITE_SUFFIX`,
-:func:`parse_zh_number`, :func:`zh_number_words`, :func:`normalize_zh`, :func:`is_mandarin`,
+:func:`normalize_zh`, :func:`is_mandarin`, (re-exported from :mod:`numbers_zh`: :func:`parse_zh_number`,
+:func:`zh_number_words`),
 :class:`FastPathZh`, :func:`fastpath_zh` and :class:`BilingualFastPath`.
 """
 from __future__ import annotations
@@ -17,100 +18,7 @@ import unicodedata
 
 from cockpit.brain.fastpath import CompiledRule, FastPath, Match
 from cockpit.brain.grammar import SlotType
-
-# ---------------------------------------------------------------------------------------
-# Chinese numbers
-# ---------------------------------------------------------------------------------------
-
-_DIGITS: dict[str, int] = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-                           "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_UNITS: dict[str, int] = {"十": 10, "百": 100, "千": 1000}
-_WORDS = "零一二三四五六七八九"
-_ASCII_NUM = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
-
-
-def _as_number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else value
-
-
-def _zh_int(text: str) -> int:
-    if not text:
-        raise ValueError("empty number")
-    if re.fullmatch(r"\d+", text, re.ASCII):
-        return int(text)
-    total = 0
-    digit: int | None = None
-    last_unit: int | None = None
-    zero_seen = False
-    for ch in text:
-        if ch in _DIGITS:
-            d = _DIGITS[ch]
-            if d == 0:
-                if digit is not None:
-                    raise ValueError(f"not a Chinese number: {text!r}")
-                zero_seen = True
-                continue
-            if digit is not None:  # 二二: digit by digit is not a cardinal
-                raise ValueError(f"not a Chinese number: {text!r}")
-            digit = d
-        elif ch in _UNITS:
-            unit = _UNITS[ch]
-            if last_unit is not None and unit >= last_unit:
-                raise ValueError(f"not a Chinese number: {text!r}")
-            if digit is None:
-                if unit == 10 and last_unit is None:  # 十五 = 一十五
-                    digit = 1
-                else:
-                    raise ValueError(f"not a Chinese number: {text!r}")
-            total += digit * unit
-            digit, last_unit, zero_seen = None, unit, False
-        else:
-            raise ValueError(f"not a Chinese number: {text!r}")
-    if digit is not None:
-        if last_unit is not None and last_unit >= 100 and not zero_seen:
-            total += digit * (last_unit // 10)  # 一百二 = 120, 两千五 = 2500
-        else:
-            total += digit
-    elif last_unit is None and not zero_seen:
-        raise ValueError(f"not a Chinese number: {text!r}")
-    return total
-
-
-def parse_zh_number(text: str) -> float | int:
-    """'二十二' -> 22, '二十二点五' -> 22.5, '两' -> 2, '一百零五' -> 105, '22.5' -> 22.5.
-
-    Raises ValueError for anything else (including digit-by-digit '二二')."""
-    t = "".join(text.split())
-    if _ASCII_NUM.fullmatch(t):
-        return _as_number(float(t))
-    whole, point, frac = t.partition("点")
-    value = _zh_int(whole)
-    if not point:
-        return value
-    if not frac or any(ch not in _DIGITS for ch in frac):
-        raise ValueError(f"not a Chinese number: {text!r}")
-    return _as_number(float(f"{value}." + "".join(str(_DIGITS[ch]) for ch in frac)))
-
-
-def zh_number_words(n: int) -> str:
-    """0..999 as written Chinese: 22 -> '二十二', 10 -> '十', 105 -> '一百零五'."""
-    if not 0 <= n < 1000:
-        raise ValueError(f"number out of range: {n}")
-    if n < 10:
-        return _WORDS[n]
-    if n < 20:
-        return "十" + ("" if n == 10 else _WORDS[n - 10])
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return _WORDS[tens] + "十" + ("" if ones == 0 else _WORDS[ones])
-    hundreds, rest = divmod(n, 100)
-    head = _WORDS[hundreds] + "百"
-    if rest == 0:
-        return head
-    if rest < 10:
-        return head + "零" + _WORDS[rest]
-    return head + ("一" + zh_number_words(rest) if rest < 20 else zh_number_words(rest))
-
+from cockpit.brain.numbers_zh import parse_zh_number, zh_number_words
 
 def _vocab(lo: int, hi: int) -> dict[str, object]:
     return {zh_number_words(n): n for n in range(lo, hi + 1)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from cockpit.brain.numbers import number_words
+from cockpit.brain.numbers_zh import zh_integer
 
 MAX_SPOKEN = 999_999_999
 """Integers above this are read digit by digit."""
@@ -88,37 +89,6 @@ def en_decimal(text: str) -> str:
     if frac:
         words += " point " + " ".join(_EN_DIGITS[int(d)] for d in frac)
     return ("minus " if sign else "") + words
-
-
-def zh_integer(n: int) -> str:
-    """0..999,999,999 in Chinese: 10003 -> '一万零三', 100000 -> '十万', 22 -> '二十二'."""
-    if n < 0:
-        return "负" + zh_integer(-n)
-    if n > MAX_SPOKEN:
-        raise ValueError(f"number out of range for speech: {n}")
-    if n == 0:
-        return "零"
-    yi, rest = divmod(n, 10**8)
-    out, gap = "", False
-    for value, unit in ((yi, "亿"), (rest // 10**4, "万"), (rest % 10**4, "")):
-        if value == 0:
-            gap = bool(out)
-            continue
-        if out and (gap or value < 1000):
-            out += "零"
-        out, gap = out + _zh_under_10000(value) + unit, False
-    return out[1:] if out.startswith("一十") else out
-
-
-def _zh_under_10000(value: int) -> str:
-    out, gap = "", False
-    for digit, unit in zip(f"{value:04d}", ("千", "百", "十", "")):
-        if digit == "0":
-            gap = bool(out)
-            continue
-        out += ("零" if gap else "") + _ZH[int(digit)] + unit
-        gap = False
-    return out
 
 
 def zh_digits(text: str) -> str:
