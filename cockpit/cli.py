@@ -56,19 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="what is installed, what is missing, and how to fix it")
     doctor.add_argument("--config", type=Path, help="also check this config's vehicle feeds and POI map")
 
-    bench = sub.add_parser("bench", help="measure latency and CPU on this machine")
-    b_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="SUITE")
-    b_asr = b_sub.add_parser("asr", help="VAD CPU, and per recogniser/Whisper shape: RTF and end of speech -> final")
-    b_asr.add_argument("--shapes", nargs="*", default=["tiny", "base", "small"], choices=["tiny", "base", "small"],
-                       help="Whisper shapes (fixtures unless real models are in models/)")
-    b_asr.add_argument("--out", type=Path, default=Path("out/bench"), help="where asr.json goes")
-    b_llm = b_sub.add_parser("llm", help="local LLM: first token with a ~1k-token prefix cold vs warm; decode vs bare llama.cpp")
-    b_llm.add_argument("--presets", nargs="*", default=["qwen2.5-0.5b"], choices=["tiny", "qwen2.5-0.5b", "qwen2.5-1.5b"],
-                       help="Qwen shapes (fixtures unless real models are in models/)")
-    b_llm.add_argument("--out", type=Path, default=Path("out/bench"), help="where llm.json goes")
-    b_sp = b_sub.add_parser("speech", help="time to first audio, chunked vs whole reply, on one LLM stream; barge-in reaction")
-    b_sp.add_argument("--reps", type=int, default=5, help="repetitions per voice (and half as many barge-in runs per echo level)")
-    b_sp.add_argument("--out", type=Path, default=Path("out/bench"), help="where speech.json goes")
+    from cockpit.bench.cli import add_parser as add_bench_parser
+    add_bench_parser(sub)
 
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True, metavar="ACTION")
@@ -261,17 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sim":
             return asyncio.run(_sim(args, load_config(args.config)))
         if args.command == "bench":
-            progress = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
-            if args.bench_command == "llm":
-                from cockpit.bench import llm
-                print(llm.table(llm.run(args.presets, args.out, progress=progress)))
-            elif args.bench_command == "speech":
-                from cockpit.bench import speech
-                print(speech.table(speech.run(args.reps, args.out, progress=progress)))
-            else:
-                from cockpit.bench import asr
-                print(asr.table(asr.run(args.shapes, args.out, progress=progress)))
-            return 0
+            from cockpit.bench.cli import main as bench_main
+            return bench_main(args)
         if args.command == "demo":
             from cockpit.demo import run_demo
             return asyncio.run(run_demo(args))
@@ -280,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except CockpitError as exc:
         print(f"error [{exc.code}]: {exc}", file=sys.stderr)
-        return 2 if exc.code.startswith(("audio-bad", "config")) else 1
+        return 2 if exc.code.startswith(("audio-bad", "config", "bench-report")) else 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and closed: not an error

@@ -44,13 +44,14 @@ class Scenario(Section):
     turns: list[ScenarioTurn] = Field(min_length=1)
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, model: type[Scenario] = Scenario) -> Scenario:
+    """Read and validate a scenario file (``model``: a Scenario subclass with richer turns)."""
     p = Path(path)
     if not p.is_file():
         raise ConfigError(str(p), [("<file>", "no such scenario file", "see configs/scenarios/ for examples")])
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except yaml.YAMLError as exc:
         raise ConfigError(str(p), [("<file>", f"YAML syntax error: {exc}", "fix the YAML")]) from None
     except ValidationError as exc:

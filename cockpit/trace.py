@@ -53,13 +53,16 @@ class TurnTrace:
         self._mark(stage).end = self.clock()
 
     def timings_ms(self) -> dict[str, float]:
-        """Per stage: duration (``asr``), first output (``tts_first``); plus turn totals."""
+        """Per stage: duration (``asr``), first output (``tts_first``), the model's own time to first
+        token (``llm_ttft``); plus turn totals."""
         out: dict[str, float] = {}
         for stage, m in self.marks.items():
             if m.start is not None and m.end is not None:
                 out[stage.value] = round((m.end - m.start) * 1000, 2)
             if m.first is not None and stage in (Stage.LLM, Stage.TTS, Stage.PLAYBACK):
                 out[f"{stage.value}_first"] = round((m.first - self.origin) * 1000, 2)
+            if stage is Stage.LLM and m.first is not None and m.start is not None:
+                out["llm_ttft"] = round((m.first - m.start) * 1000, 2)  # model asked -> first token
         ends = [m.end for m in self.marks.values() if m.end is not None]
         if ends:
             out["total"] = round((max(ends) - self.origin) * 1000, 2)

@@ -88,7 +88,8 @@ class CommandListener:
         self._asr_thread = EngineThread("asr")
         self._wake_thread = EngineThread("wake")
         words = r"\s+".join(map(re.escape, settings.wake.keyphrase.lower().split()))
-        self._wake_prefix = re.compile(rf"^(?:(?:hey|okay)\s+)?{words}\b\s*")
+        # Whisper writes "Hey Cockpit, ..." where the grammar recogniser writes "hey cockpit ..."
+        self._wake_prefix = re.compile(rf"^(?:(?:hey|okay)\s+)?{words}\b[\s,.!?]*", re.IGNORECASE)
 
     async def prepare(self) -> None:
         jobs = [self._asr_thread.submit(self.asr.prepare)]
@@ -143,7 +144,7 @@ class CommandListener:
                             listen_until = None
                             yield heard
                 if was_in_speech and ep.in_speech:
-                    self._feed(frame, needs_wake, assistant)
+                    self._feed(frame, needs_wake, assistant, voiced=speech)
                     self._maybe_barge_in(ep, assistant)
                 if listen_until is not None and not ep.in_speech and ep.audio_time > listen_until:
                     listen_until = None
@@ -194,8 +195,8 @@ class CommandListener:
         return needs_wake
 
     def _feed(self, audio: np.ndarray, needs_wake: bool, assistant: "Assistant | None" = None,
-              start: bool = False) -> None:
-        self._asr_thread.submit(self.asr.feed, audio).add_done_callback(self._on_partial)
+              start: bool = False, voiced: bool = True) -> None:
+        self._asr_thread.submit(self.asr.feed, audio, voiced).add_done_callback(self._on_partial)
         if needs_wake and self.spotter is not None:
             if start:
                 self._wake_thread.submit(self.spotter.start)

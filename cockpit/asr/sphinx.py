@@ -72,7 +72,7 @@ class SphinxCommands:
         self._frames = 0
         self._last_partial = 0
 
-    def feed(self, samples: np.ndarray) -> Partial | None:
+    def feed(self, samples: np.ndarray, voiced: bool = True) -> Partial | None:
         """Decode more audio; every ``PARTIAL_EVERY`` samples return the best path so far."""
         self.decoder.process_raw(np.ascontiguousarray(samples, dtype=np.int16).tobytes(), False, False)
         self._frames += len(samples)

@@ -3,8 +3,11 @@
 While the driver speaks, the utterance so far is re-decoded every ``partial_interval_ms``
 (or every 1.5x the last decode time, whichever is longer, so a slow board never builds a backlog);
 words on which the last two hypotheses agree are committed (LocalAgreement-2, as in
-whisper_streaming) and never retracted. At the end of speech one final decode runs with
-the committed words as the decoder prefix, so only the unstable tail is generated again.
+whisper_streaming) and never retracted. When the driver pauses (``PAUSE_S`` of what the VAD calls
+silence after speech) the utterance is decoded at once; if the driver does not speak again
+before the endpointer ends the utterance, that decode is the final transcript, ready during
+the endpointer's hangover. Otherwise one final decode runs at the end of speech with the
+committed words as the decoder prefix, so only the unstable tail is generated again.
 
 The model is a local directory (a catalog name under models/, or a path): nothing is
 fetched at run time. All methods block; the pipeline calls them on the ASR EngineThread,
@@ -26,6 +29,11 @@ from cockpit.errors import CockpitError, EngineMissing
 
 log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
+PAUSE_S = 0.15
+"""This much silence after speech is a pause worth decoding at once (the endpointer's hangover
+is longer: the decode runs while it waits)."""
+MIN_PAUSE_DECODE_S = 0.25
+"""A pause triggers a decode only when at least this much audio came since the last one."""
 
 
 def agreed_prefix(a: list[str], b: list[str]) -> list[str]:
@@ -65,6 +73,13 @@ class WhisperStream:
         self._last_words: list[str] = []
         self._committed: list[str] = []
         self._decode_s = 0.0
+        self._voiced_upto = 0       # samples up to the end of the last voiced frame
+        self._decoded_upto = -1     # samples the last decode covered
+        self._silent = 0            # samples of silence since the last voiced frame
+        self.token_cap: int | None = None
+        """At most this many new tokens per decode (besides the 8 per second of audio + 8 cap);
+        `cockpit bench` sets it on a fixture, which never emits end-of-text, to the length of
+        what the driver said, so the fixture decodes as much as a real model would."""
 
     def prepare(self) -> None:
         if importlib.util.find_spec("faster_whisper") is None:
@@ -93,7 +108,7 @@ class WhisperStream:
             audio, language=language, beam_size=self.w.beam_size, temperature=0.0,
             condition_on_previous_text=False, without_timestamps=True, vad_filter=False,
             hotwords=self.w.hotwords or None, prefix=prefix or None,
-            max_new_tokens=int(8 * seconds) + 8)
+            max_new_tokens=min(int(8 * seconds) + 8, self.token_cap or 10**6))
         text = " ".join(seg.text.strip() for seg in segments)  # the lazy generator is consumed here
         return text.split()
 
@@ -101,22 +116,36 @@ class WhisperStream:
         """``dialog`` changes nothing here: Whisper's vocabulary is open."""
         self._audio, self._samples, self._since_decode = [], 0, 0
         self._last_words, self._committed = [], []
+        self._voiced_upto, self._decoded_upto, self._silent = 0, -1, 0
 
     def _buffer(self) -> np.ndarray:
         return np.concatenate(self._audio).astype(np.float32) / 32768.0 if self._audio else np.zeros(0, np.float32)
 
-    def feed(self, samples: np.ndarray) -> Partial | None:
+    def feed(self, samples: np.ndarray, voiced: bool = True) -> Partial | None:
         self._audio.append(np.asarray(samples, dtype=np.int16))
         self._samples += len(samples)
         self._since_decode += len(samples)
-        # never re-decode faster than decoding takes: a slow board gets fewer partials, not a backlog
+        silent_before = self._silent
+        self._silent = 0 if voiced else self._silent + len(samples)
+        if voiced:
+            self._voiced_upto = self._samples
+        # the driver paused (PAUSE_S of silence, not a flicker of the VAD between words) after saying
+        # something not yet decoded: decode now; it is the final transcript if nothing follows
+        pause = PAUSE_S * SAMPLE_RATE
+        paused = (silent_before < pause <= self._silent and self._voiced_upto > self._decoded_upto
+                  and self._since_decode >= MIN_PAUSE_DECODE_S * SAMPLE_RATE)
+        # never re-decode faster than decoding takes: a slow board gets fewer partials, not a backlog;
+        # but the moment the driver pauses, decode what was said (it may be all of it)
         interval = max(self.w.partial_interval_ms / 1000, 1.5 * self._decode_s)
-        if self._since_decode < interval * SAMPLE_RATE:
+        if not paused and self._since_decode < interval * SAMPLE_RATE:
             return None
         self._since_decode = 0
         t0 = time.perf_counter()
         words = self._decode(self._buffer(), prefix=None)
         self._decode_s = time.perf_counter() - t0
+        log.debug("whisper %s decode of %.2f s audio: %.0f ms", "pause" if paused else "partial",
+                  self._samples / SAMPLE_RATE, self._decode_s * 1000)
+        self._decoded_upto = self._samples
         agreed = agreed_prefix(self._last_words, words)
         if len(agreed) > len(self._committed):
             self._committed = agreed
@@ -126,6 +155,10 @@ class WhisperStream:
     def finish(self) -> Recognition:
         if self._samples == 0:
             return Recognition("", None)
+        log.debug("whisper finish: decoded up to %.2f s, voiced up to %.2f s, buffer %.2f s", self._decoded_upto / SAMPLE_RATE,
+                  self._voiced_upto / SAMPLE_RATE, self._samples / SAMPLE_RATE)
+        if self._decoded_upto >= self._voiced_upto > 0:  # the last decode heard every voiced frame
+            return Recognition(" ".join(self._last_words).strip(), None)
         committed = " ".join(self._committed)
         words = self._decode(self._buffer(), prefix=committed or None)
         text = " ".join(words).strip()

@@ -89,7 +89,26 @@ def markdown(result: Mapping) -> str:
     if ratios:
         lines += ["", "| ratio | value |", "|---|---|"]
         lines += [f"| {name} | {_num(v)} |" for name, v in ratios.items()]
+    goals = result.get("goals") or []
+    if goals:
+        lines += ["", "| goal | value | target | met |", "|---|---|---|---|"]
+        lines += [f"| {g.get('goal')} | {_num(g.get('value'))} | {g.get('target')} | "
+                  f"{ {True: 'yes', False: '**no**'}.get(g.get('met'), 'not measured') } |" for g in goals]
+    lines += _process_lines(result.get("process") or {})
+    for m in result.get("missed") or []:
+        lines.append(f"- missed ({m.get('kind')}): {m.get('name')!r} — {m.get('why')}")
     return "\n".join(lines) + "\n"
+
+
+def _process_lines(process: Mapping) -> list[str]:
+    lines = []
+    if process.get("rss_peak_mb") is not None:
+        lines.append(f"- peak resident memory: {_num(process['rss_peak_mb'])} MiB")
+    idle = process.get("idle") or {}
+    if idle.get("cpu_percent_mean") is not None:
+        lines.append(f"- idle listening CPU over {_num(idle.get('seconds'))} s of quiet: "
+                     f"{_num(idle['cpu_percent_mean'])}% of one core (max {_num(idle.get('cpu_percent_max'))}%)")
+    return [""] + lines if lines else []
 
 
 def _change(old: Any, new: Any) -> str:
@@ -190,10 +209,10 @@ def waterfall_png(result: Mapping, path: str | Path) -> Path:
 
 
 def comparison_png(result: Mapping, path: str | Path) -> Path:
-    """Cockpit's p50 next to the baseline's value for every metric that has both."""
+    """Cockpit's p50 next to the baseline's value for every millisecond metric that has both."""
     metrics, baselines = result.get("metrics") or {}, result.get("baselines") or {}
     names = [n for n in metrics if n in baselines and (metrics[n] or {}).get("p50") is not None
-             and baselines[n] is not None]
+             and baselines[n] is not None and "_ms" in n]  # one axis: milliseconds
     fig = _figure(max(5, 1.4 * len(names) + 2), 4)
     ax = fig.add_subplot()
     xs = range(len(names))

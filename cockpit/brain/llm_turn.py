@@ -83,7 +83,7 @@ class LlmTier:
         while answer.rounds < self.settings.max_tool_rounds:
             answer.rounds += 1
             raw, speech, calls, invalid = await self._one_round(messages, tools, grammar, trace)
-            spoken += speech
+            spoken.append("".join(speech))  # one round's speech arrives in stream pieces: join them as they are
             if invalid is not None and not answer.repaired:
                 answer.repaired = True
                 messages += [{"role": "assistant", "content": raw}, {"role": "user", "content": repair_prompt(invalid.error)}]
