@@ -135,6 +135,7 @@ class CommandListener:
                         self._interrupting = (self.settings.barge_in.mode == "vad" and assistant.interruptible())
                         free = pending or self._interrupting or ep.audio_time <= self._barge_until
                         self._speech_from = ev.audio_time
+                        assistant.brain.speech_began()
                         needs_wake = self._begin(ev, listen_until if not free else ep.audio_time + 1, dialog=pending)
                     else:
                         heard = await self._end(ev, needs_wake, assistant)

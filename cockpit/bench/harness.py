@@ -165,13 +165,12 @@ class Bench:
         rec.update(transcript=s.transcript, route=s.route.value, reply=s.reply, stages_ms=dict(s.timings_ms),
                    tools=[c.name for c in s.tool_calls], error=s.error,
                    ok=s.route is EXPECTED_ROUTE[t.kind] and (t.kind != "tool" or bool(s.tool_calls)))
-        if not measured:
-            return rec
-        await asyncio.to_thread(self._baselines, rec, with_floor(clip, lead_s=0.3, tail_s=0.6), cap, s.reply)
+        # warm-up turns run the baselines too (the naive pipeline's first call is cold as well)
+        await asyncio.to_thread(self._baselines, rec, with_floor(clip, lead_s=0.3, tail_s=0.6), cap, s.reply, measured)
         return rec
 
-    def _baselines(self, rec: dict, audio: np.ndarray, cap: int | None, reply: str) -> None:
-        """Naive pipeline, raw decode and (once per model turn) cold first token, after the turn."""
+    def _baselines(self, rec: dict, audio: np.ndarray, cap: int | None, reply: str, measured: bool) -> None:
+        """Naive pipeline, raw decode and (once per measured model turn) cold first token, after the turn."""
         tools = self.tier.registry.schemas()
         local, rounds = self.tier.llm, self.llm.rounds
         first = rounds[0].messages if rounds else self.tier.prompt.build(
@@ -191,7 +190,7 @@ class Bench:
         rec["llm"] = {"rounds": len(rounds), "tokens": [x.tokens for x in rounds],
                       "ttft_ms": rec["stages_ms"].get("llm_ttft"), "decode_tok_s": r.decode_tok_s(),
                       "raw_decode_tok_s": bare_decode(local.llm, prompt, r.tokens)}
-        if rec["index"] not in self.cold_done:
+        if measured and rec["index"] not in self.cold_done:
             self.cold_done.add(rec["index"])
             rec["llm"]["cold_ttft_ms"] = cold_first_token_ms(local.llm, self.llm.real_stream, rounds[0].messages, tools)
             local.warm(self.tier.prompt.static_prefix(), tools)  # back to the state cockpit starts a drive in
@@ -214,7 +213,13 @@ async def _run(o: Options, progress: Callable[[str], None]) -> dict:
         for step, (index, measured) in enumerate(plan, 1):
             t = bench.scenario.turns[index]
             progress(f"[{step}/{len(plan)}] {'' if measured else 'warm-up '}{t.kind}: {t.say!r}…")
-            rec = await bench.turn(index, measured)
+            try:
+                rec = await bench.turn(index, measured)
+            except Exception as exc:  # noqa: BLE001 - one broken turn is reported, the run goes on
+                import traceback
+                traceback.print_exc()
+                rec = {"index": index, "name": t.say, "kind": t.kind, "ok": False,
+                       "problem": f"{type(exc).__name__}: {exc}"}
             progress("    " + results.one_line(rec))
             if measured:
                 records.append(rec)

@@ -1,8 +1,8 @@
 """Instruments for `cockpit bench`: when each model token arrives, and fixture scripts.
 
-``LlmProbe`` wraps a prepared ``LocalLLM``'s ``stream_chat`` (the method the pipeline's
-``astream`` steps on the LLM thread): it stamps every text delta as it leaves llama.cpp and
-notes how many tokens each round generated. ``AsrProbe`` wraps the listener's recogniser.
+``LlmProbe`` wraps a prepared ``LocalLLM``: its ``astream`` (what the pipeline awaits), to stamp
+every text delta as the pipeline receives it, and its ``stream_chat`` (run on the LLM thread),
+to note how many tokens each round generated. ``AsrProbe`` wraps the listener's recogniser.
 
 Fixtures (random weights) compute real tokens but say gibberish, which would send every turn
 down the "not understood" path. For them, and only for them, a turn's script stands in for the
@@ -45,7 +45,9 @@ class LlmProbe:
         self.rounds: list[Round] = []
         self._script: deque[list[str]] = deque()
         self.real_stream = local_llm.stream_chat
+        self._real_astream = local_llm.astream
         local_llm.stream_chat = self._stream
+        local_llm.astream = self._astream
 
     def pieces(self, text: str) -> list[str]:
         """``text`` as the model's own token pieces."""
@@ -66,22 +68,29 @@ class LlmProbe:
         self.rounds = []
         self._script = deque(self.pieces(t) for t in script) if self.scripted else deque()
 
-    def _stream(self, messages: list[dict], tools: list[dict] | None = None, *, max_tokens: int = 256,
-                grammar: Any = None) -> Iterator[str]:
+    async def _astream(self, messages: list[dict], tools: list[dict] | None = None, **kwargs: Any):
+        """What the pipeline awaits: each delta is stamped as the pipeline receives it."""
         r = Round(messages, tools)
         self.rounds.append(r)
+        async for delta in self._real_astream(messages, tools, **kwargs):
+            r.arrivals.append(time.perf_counter())
+            yield delta
+
+    def _stream(self, messages: list[dict], tools: list[dict] | None = None, *, max_tokens: int = 256,
+                grammar: Any = None) -> Iterator[str]:
+        """On the LLM thread: the real llama.cpp stream, its text replaced by the script for a fixture."""
         script = self._script.popleft() if self._script else None
         limit = min(max_tokens, len(script)) if script is not None else max_tokens
         i = 0
         for delta in self.real_stream(messages, tools, max_tokens=limit, grammar=grammar):
-            r.arrivals.append(time.perf_counter())
             out = delta if script is None else "".join(script[i:i + 1])
             i += 1
             if out:
                 yield out
         if script is not None and i < len(script):
             yield "".join(script[i:])  # pieces whose deltas llama.cpp merged (partial UTF-8, stop holds)
-        r.n_after = int(self.local.llm.n_tokens)
+        if self.rounds:
+            self.rounds[-1].n_after = int(self.local.llm.n_tokens)
 
     def count(self) -> None:
         """Tokens generated per round of the last turn (call after the turn: it tokenises the prompts).

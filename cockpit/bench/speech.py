@@ -87,11 +87,14 @@ def voices() -> dict[str, object]:
     return made
 
 
-def barge_in_once(seed: int, echo_gain_db: float) -> dict:
+def barge_in_once(seed: int, echo_gain_db: float, ask_text: str = "hey cockpit, what's on my right",
+                  stop_text: str = "open my window a bit") -> dict:
+    """The driver asks ``ask_text`` and, 2.2 s into the reply, says ``stop_text`` over it (offline
+    stack: PocketSphinx grammar, espeak-ng, the simulated cabin's echo at ``echo_gain_db``)."""
     from cockpit.audio.simcabin import SimulatedCabin
     from cockpit.config import parse_config
     from cockpit.scenario import driver_speech, in_cabin
-    ask, stop = driver_speech("hey cockpit, what's on my right"), driver_speech("open my window a bit")
+    ask, stop = driver_speech(ask_text), driver_speech(stop_text)
     onset = 0.5 + len(ask) / 16000 + 2.2
     settings = parse_config({"session": {"audit_log": tempfile.mkdtemp() + "/audit.jsonl"},
                              "audio": {"output": {"sink": "none"}},

@@ -28,6 +28,8 @@ from cockpit.skills.registry import Registry
 from cockpit.trace import TurnTrace
 
 Say = Callable[[str], None]
+EARLY_CONTEXT_S = 30.0
+"""How old the vehicle context rendered when the driver began speaking may be and still be used."""
 
 
 class Brain:
@@ -38,6 +40,7 @@ class Brain:
         self.router = Router(settings.brain)
         self.tiers = self._tiers(settings)
         self.turn = 0
+        self._context: tuple[str, float] | None = None
 
     async def prepare(self) -> None:
         await asyncio.gather(*(asyncio.to_thread(tier.prepare) for tier in self.tiers.values()))
@@ -66,6 +69,23 @@ class Brain:
         self.bus.emit(CloudPayload(t=time.monotonic(), turn=self.turn, redactions=report.counts(), messages=messages))
         self.audit.append("cloud-payload", turn=self.turn, messages=messages, redactions=report.counts(),
                           endpoint=self.settings.brain.cloud.base_url)
+
+    def speech_began(self) -> None:
+        """The driver started speaking: the local model may evaluate the prompt up to their words
+        now (history + the vehicle context as they began), while they talk."""
+        tier = self.tiers.get("local")
+        if tier is None or not self.settings.brain.local.prefill or self.gate.pending:
+            return
+        self._context = (self.situation.render("exact"), time.monotonic())
+        tier.prefill(self._context[0])
+
+    def _early_context(self) -> str:
+        """The context the prefill used (the situation as the driver began, if within
+        EARLY_CONTEXT_S), so the cached prompt matches; else the situation now."""
+        early, self._context = self._context, None
+        if early is not None and time.monotonic() - early[1] <= EARLY_CONTEXT_S:
+            return early[0]
+        return self.situation.render("exact")
 
     def _route(self, turn: int, route: Route, reason: str) -> None:
         self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=route, reason=reason))
@@ -96,7 +116,7 @@ class Brain:
             route = Route(name)
             self._route(turn, route, "no fast-path rule matched; " + why + "".join(f"; {f}" for f in failures))
             try:
-                situation = self.situation.render("coarse" if name == "cloud" else "exact")
+                situation = self._early_context() if name == "local" else self.situation.render("coarse")
                 answer = await self.tiers[name].answer(text, situation, trace,
                                                        lambda call: self.gate.execute(call, route, trace, turn),
                                                        on_speech=say)

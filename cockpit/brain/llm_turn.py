@@ -25,6 +25,9 @@ from cockpit.events import Stage, ToolCall
 from cockpit.skills.registry import Registry
 from cockpit.trace import TurnTrace
 
+WORDS_GO_HERE = "\u2063"
+"""An invisible separator standing in for the driver's words while the prompt is prefilled."""
+
 Execute = Callable[[ToolCall], Awaitable[tuple[bool, str]]]
 """Runs one validated call; returns (ok, what to tell the driver)."""
 
@@ -68,6 +71,12 @@ class LlmTier:
 
     def close(self) -> None:
         self.llm.close()
+
+    def prefill(self, context: str) -> None:
+        """The driver started speaking: evaluate [static][history][context] now (local model only)."""
+        if isinstance(self.llm, LocalLLM) and self.llm.llm is not None:
+            messages = self.prompt.build(self.history, context, WORDS_GO_HERE)
+            self.llm.prefill_soon(messages, self.registry.schemas(), WORDS_GO_HERE)
 
     async def answer(self, text: str, context: str, trace: TurnTrace, execute: Execute,
                      on_speech: Callable[[str], None] | None = None) -> LlmAnswer:

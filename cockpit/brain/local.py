@@ -9,9 +9,11 @@ Qwen3 "thinking" is switched off in the template and any ``<think>...</think>`` 
 """
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
@@ -79,6 +81,11 @@ class ThinkFilter:
     def flush(self) -> str:
         rest, self._buf = ("" if self._inside else self._buf), ""
         return rest
+
+
+class _Failed:
+    def __init__(self, error: BaseException):
+        self.error = error
 
 
 class LocalLLM:
@@ -164,14 +171,58 @@ class LocalLLM:
 
     async def astream(self, messages: list[dict], tools: list[dict] | None = None, *, max_tokens: int = 256,
                       grammar: Any = None) -> AsyncIterator[str]:
-        """``stream_chat`` stepped on the LLM's own thread; the event loop only awaits."""
+        """``stream_chat`` run on the LLM's own thread, decoding ahead: each delta is handed to the
+        event loop as soon as llama.cpp has it, so the loop's work on one token (tool-call parsing,
+        chunking, speech) overlaps the decoding of the next. Leaving the loop early (a barge-in,
+        a cancelled turn) stops llama.cpp at its next token."""
+        loop = asyncio.get_running_loop()
+        deltas: asyncio.Queue = asyncio.Queue()
+        stop = threading.Event()
         end = object()
-        it = await self._thread.run(lambda: self.stream_chat(messages, tools, max_tokens=max_tokens, grammar=grammar))
+
+        def send(item: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(deltas.put_nowait, item)
+            except RuntimeError:  # the loop is gone (shutdown): nobody is listening any more
+                stop.set()
+
+        def produce() -> None:
+            try:
+                for delta in self.stream_chat(messages, tools, max_tokens=max_tokens, grammar=grammar):
+                    if stop.is_set():
+                        break
+                    send(delta)
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the loop's side
+                send(_Failed(exc))
+            finally:
+                send(end)
+
+        self._thread.submit(produce)
         try:
-            while (delta := await self._thread.run(next, it, end)) is not end:
-                yield delta
+            while (item := await deltas.get()) is not end:
+                if isinstance(item, _Failed):
+                    raise item.error
+                yield item
         finally:
-            self._thread.submit(it.close)  # queued behind any step in flight; stops llama.cpp there
+            stop.set()
+
+    def prefill(self, messages: list[dict], tools: list[dict] | None, upto: str) -> float:
+        """Evaluate the rendered prompt of ``messages`` up to (not including) the text ``upto`` —
+        a marker standing where the driver's words will go. Blocking: run it on this engine's
+        thread (``prefill_soon``). Returns the seconds it took."""
+        prompt = self.render(messages, tools)
+        cut = prompt.rfind(upto)
+        if cut < 0:
+            return 0.0
+        tokens = self._tokens(prompt[:cut])
+        t0 = time.perf_counter()
+        for _ in self.llm.create_completion(tokens, max_tokens=1, stream=True, temperature=0.0):
+            pass  # the sampled token is not evaluated: the cache holds exactly the prefix
+        return time.perf_counter() - t0
+
+    def prefill_soon(self, messages: list[dict], tools: list[dict] | None, upto: str) -> "asyncio.Future[float]":
+        """``prefill`` queued on the LLM thread, ahead of the turn's own call."""
+        return self._thread.submit(self.prefill, messages, tools, upto)
 
     def warm(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> float:
         """Evaluate the static prompt prefix now so the first real turn only pays for its new tokens.

@@ -25,6 +25,8 @@ class Router:
     def __init__(self, settings: BrainSettings, clock: Callable[[], float] = time.monotonic):
         self.mode = settings.mode
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s, clock=clock)
+        self.online = True
+        """The car's connectivity as the head unit reports it (HMI API); offline skips the cloud."""
 
     @property
     def tiers(self) -> tuple[str, ...]:
@@ -34,6 +36,9 @@ class Router:
     def order(self) -> tuple[list[str], str]:
         """The tiers to try for this turn, and why (for the turn summary)."""
         tiers = list(ORDER[self.mode])
+        if "cloud" in tiers and not self.online:
+            tiers.remove("cloud")
+            return tiers, f"{self.mode}; cloud skipped: the car is offline"
         if "cloud" in tiers and not self.breaker.allow():
             tiers.remove("cloud")
             return tiers, f"{self.mode}; cloud skipped: circuit breaker open"

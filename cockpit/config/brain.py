@@ -37,6 +37,9 @@ class LocalLLMSettings(Section):
     """Sampling seed, for repeatable answers."""
     temperature: float = Field(0.2, ge=0.0)
     """Sampling temperature; 0 = greedy."""
+    prefill: bool = True
+    """While the driver is still speaking, evaluate the prompt up to their words (history and the
+    vehicle context as they began), so after they stop only their words are left to evaluate."""
 
 
 class CloudSettings(Section):

@@ -183,3 +183,30 @@ def test_think_blocks_are_never_yielded(pieces):
     f = ThinkFilter()
     out = "".join(f.feed(p) for p in pieces) + f.flush()
     assert out == "Hello"
+
+
+def test_astream_decodes_ahead_while_the_loop_is_busy_and_stops_when_left(llm, monkeypatch):
+    produced: list[float] = []
+    real = llm.llm.create_completion
+
+    def spy(*args, **kwargs):
+        for chunk in real(*args, **kwargs):
+            produced.append(time.perf_counter())
+            yield chunk
+
+    monkeypatch.setattr(llm.llm, "create_completion", spy)
+
+    async def consume():
+        taken = []
+        async for _ in llm.astream([SYSTEM, USER], max_tokens=900):
+            taken.append(time.perf_counter())
+            if len(taken) == 1:
+                await asyncio.sleep(0.05)  # the loop is busy (parsing, speech): decoding goes on
+            if len(taken) == 3:
+                break  # a barge-in: the caller leaves
+        await asyncio.sleep(0.3)
+        return taken
+
+    taken = asyncio.run(consume())
+    assert sum(1 for t in produced if t < taken[1]) >= 5  # decoded while the first delta was handled
+    assert len(produced) < 900  # leaving the stream stopped llama.cpp long before max_tokens

@@ -99,3 +99,50 @@ def test_cli_sim_asr_whisper_runs_the_fixture(tmp_path, whisper_tiny, speech):
     summary = json.loads(proc.stdout.splitlines()[-1])
     assert summary["type"] == "turn" and summary["reply"]
     assert "FIXTURE" in proc.stderr  # the runtime says loudly that it runs a fixture
+
+
+def _counting(asr: WhisperStream) -> list[float]:
+    """Seconds of audio each real decode covered (the decoder itself runs unchanged)."""
+    covered: list[float] = []
+    real = asr._decode
+
+    def decode(audio, prefix):
+        covered.append(round(len(audio) / 16000, 2))
+        return real(audio, prefix)
+    asr._decode = decode
+    return covered
+
+
+def test_a_pause_decodes_at_once_and_that_decode_is_the_final(whisper_tiny, speech):
+    asr = WhisperStream(settings(whisper_tiny, partial_interval_ms=5000).asr)
+    asr.prepare()
+    covered = _counting(asr)
+    asr.start()
+    voice = speech("set the temperature to twenty two degrees", 160)[:16000]
+    for i in range(0, len(voice), 480):
+        asr.feed(voice[i:i + 480], voiced=True)
+    assert covered == []  # no partial yet (interval 5 s)
+    for _ in range(4):  # 4 x 30 ms quiet: < 150 ms, no pause yet
+        asr.feed(np.zeros(480, np.int16), voiced=False)
+    assert covered == []
+    partial = asr.feed(np.zeros(480, np.int16), voiced=False)  # 150 ms of silence: decode now
+    assert partial is not None and covered == [1.15]
+    for _ in range(10):  # the endpointer's hangover goes on; no more decodes
+        asr.feed(np.zeros(480, np.int16), voiced=False)
+    final = asr.finish()
+    assert covered == [1.15]  # the pause decode heard every voiced frame: it is the final
+    assert final.text == partial.text
+
+
+def test_speech_after_the_pause_decode_is_decoded_again_at_the_end(whisper_tiny, speech):
+    asr = WhisperStream(settings(whisper_tiny, partial_interval_ms=5000).asr)
+    asr.prepare()
+    covered = _counting(asr)
+    asr.start()
+    voice = speech("set the temperature to twenty two degrees", 160)[:9600]
+    for chunk in (voice, np.zeros(4800, np.int16), voice):  # a word, a pause, more words
+        for i in range(0, len(chunk), 480):
+            asr.feed(chunk[i:i + 480], voiced=chunk is voice)
+    assert len(covered) == 1  # the pause
+    asr.finish()
+    assert len(covered) == 2 and covered[-1] == round((2 * 9600 + 4800) / 16000, 2)
