@@ -1,7 +1,8 @@
 """faster-whisper (CTranslate2) recogniser with streaming partials.
 
 While the driver speaks, the utterance so far is re-decoded every ``partial_interval_ms``
-(or every 1.5x the last decode time, whichever is longer, so a slow board never builds a backlog);
+(or every 1.5x the last decode time, whichever is longer, so a slow board never builds a backlog;
+on a board where one decode takes longer than the interval, only pauses are decoded);
 words on which the last two hypotheses agree are committed (LocalAgreement-2, as in
 whisper_streaming) and never retracted. When the driver pauses (``PAUSE_S`` of what the VAD calls
 silence after speech) the utterance is decoded at once; if the driver does not speak again
@@ -135,9 +136,12 @@ class WhisperStream:
         paused = (silent_before < pause <= self._silent and self._voiced_upto > self._decoded_upto
                   and self._since_decode >= MIN_PAUSE_DECODE_S * SAMPLE_RATE)
         # never re-decode faster than decoding takes: a slow board gets fewer partials, not a backlog;
-        # but the moment the driver pauses, decode what was said (it may be all of it)
+        # where one decode takes longer than the partial interval, periodic partials would only keep
+        # the thread busy when the driver stops, so only pauses are decoded; and the moment the
+        # driver pauses, decode what was said (it may be all of it)
         interval = max(self.w.partial_interval_ms / 1000, 1.5 * self._decode_s)
-        if not paused and self._since_decode < interval * SAMPLE_RATE:
+        periodic = self._decode_s * 1000 <= self.w.partial_interval_ms and self._since_decode >= interval * SAMPLE_RATE
+        if not (paused or periodic):
             return None
         self._since_decode = 0
         t0 = time.perf_counter()
