@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
                      "route (adds a drive feed on the bundled route if the config has none)")
     sim.add_argument("--clock", metavar="YYYY-MM-DDTHH:MM", help="local time the simulation runs at ('open now')")
 
+    run = sub.add_parser("run", help="the in-car daemon: pipeline + HMI API + simulator page (systemd Type=notify)",
+                         description="Run cockpit as a service until SIGTERM; SIGHUP reloads --config. The API and the "
+                                     "simulator page listen on service.host:service.port (127.0.0.1:8765 by default).")
+    run.add_argument("--config", type=Path, help="config YAML (default: built-in defaults); SIGHUP re-reads it")
+
     demo = sub.add_parser("demo", help="a spoken, offline drive scenario", description="Run a scripted drive.")
     demo.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario YAML")
     demo.add_argument("--out-dir", type=Path, default=Path("out/demo"), help="where reply WAVs go")
@@ -204,6 +209,14 @@ def _audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def _run(args: argparse.Namespace) -> int:
+    from cockpit.service.daemon import Daemon
+    from cockpit.service.logs import setup_logging
+    settings = load_config(args.config)
+    setup_logging(settings.service.log_format, "DEBUG" if args.verbose else settings.service.log_level)
+    return asyncio.run(Daemon(settings, args.config).run())
+
+
 def _config_check(files: list[Path]) -> int:
     status = 0
     for f in files:
@@ -252,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "bench":
             from cockpit.bench.cli import main as bench_main
             return bench_main(args)
+        if args.command == "run":
+            return _run(args)
         if args.command == "demo":
             from cockpit.demo import run_demo
             return asyncio.run(run_demo(args))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -32,6 +32,8 @@ class ReplySink:
             from cockpit.audio.playback import Player
             player = Player(settings, playback or PlaybackSettings())
         self.player = player
+        self.on_reply: Callable[[int, np.ndarray, int], None] | None = None
+        """Called with (turn, samples, rate) for every reply's whole audio (the HMI API sends it on)."""
 
     @property
     def live(self) -> bool:
@@ -69,6 +71,8 @@ class ReplySink:
         self.next_path = None
         if path is None and self.settings.sink == "file":
             path = Path(self.settings.reply_dir) / f"turn-{turn:03d}.wav"
+        if self.on_reply is not None:
+            self.on_reply(turn, audio, rate)
         if path is not None:
             await asyncio.to_thread(write_wav, path, audio, rate)
         bus.emit(AudioOut(t=time.monotonic(), turn=turn, sample_rate=rate, duration=len(audio) / rate,

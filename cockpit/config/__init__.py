@@ -16,6 +16,7 @@ from cockpit.config.base import Section
 from cockpit.config.brain import BrainSettings, CloudSettings, FastPathSettings, LocalLLMSettings, PrivacyPolicy
 from cockpit.config.vehicle import (CanFeedSettings, DriveFeedSettings, GpsdFeedSettings, NmeaFeedSettings,
                                     Place, PoiSettings, PreferenceSettings, VehicleSettings)
+from cockpit.config.service import ServiceSettings
 from cockpit.config.voice import (AecSettings, BargeInSettings, EspeakSettings, PiperSettings, PlaybackSettings,
                                   TtsSettings)
 from cockpit.config.speech import (AsrSettings, AudioSettings, EndpointSettings, InputSettings, OpenWakeWordSettings,
@@ -28,7 +29,7 @@ __all__ = ["Section", "Settings", "ConfigError", "load_config", "parse_config",
            "OpenWakeWordSettings", "WakeSettings", "SphinxSettings", "WhisperSettings", "AsrSettings",
            "VehicleSettings", "Place", "PoiSettings", "PreferenceSettings", "GpsdFeedSettings", "NmeaFeedSettings",
            "CanFeedSettings", "DriveFeedSettings", "EspeakSettings", "PiperSettings", "TtsSettings",
-           "PlaybackSettings", "BargeInSettings", "AecSettings"]
+           "PlaybackSettings", "BargeInSettings", "AecSettings", "ServiceSettings"]
 
 
 class SessionSettings(Section):
@@ -60,6 +61,7 @@ class Settings(Section):
     aec: AecSettings = AecSettings()
     vehicle: VehicleSettings = VehicleSettings()
     session: SessionSettings = SessionSettings()
+    service: ServiceSettings = ServiceSettings()
 
 
 class ConfigError(CockpitError):

@@ -1,0 +1,143 @@
+"""The daemon's HMI side: what the API calls, and what flows from the pipeline to the clients.
+
+Mixed into :class:`cockpit.service.daemon.Daemon`, which owns the attributes used here
+(``assistant``, ``settings``, ``clients``, ``mic``, ``metrics``, ``notifier``, the loop).
+Bus events and vehicle changes may come from engine threads; they reach the clients' queues on
+the event loop's thread. Vehicle changes are batched for 100 ms.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from typing import Any
+
+from cockpit.audio.formats import wav_bytes
+from cockpit.errors import CockpitError
+from cockpit.events import ErrorRaised, Event, Stage, StateChanged, TurnSummary
+from cockpit.service.hub import ClientQueue
+from cockpit.session import TurnState
+
+log = logging.getLogger("cockpit.daemon")
+
+
+class HmiSide:
+    assistant: Any
+    settings: Any
+    clients: set[ClientQueue]
+    turns: int
+    url: str | None
+    _loop: asyncio.AbstractEventLoop
+    _thread: int
+    _vehicle_changes: dict[str, Any]
+    _turn_lock: asyncio.Lock
+
+    def _mic_event(self, code: str, message: str) -> None:
+        """The microphone was unplugged or came back: in the log, on the bus, in STATUS."""
+        log.warning(message, extra={"code": code})
+        self.notifier.status(f"{code}: {message}")
+        self.assistant.bus.emit(ErrorRaised(t=time.monotonic(), code=code, message=message, stage=Stage.VAD))
+
+    # -- what the API calls ------------------------------------------------------------------
+    def health(self) -> dict:
+        a = self.assistant
+        return {"status": "ok" if self._healthy() else "degraded", "version": self.version,
+                "config": self.settings.name, "state": a.state.value, "turns": self.turns,
+                "uptime_s": round(time.monotonic() - self._started, 1), "url": self.url,
+                "audio_in": self.settings.service.audio_in, "wake_mode": self.settings.wake.mode,
+                "tiers": list(a.brain.tiers), "online": a.router.online, "clients": len(self.clients),
+                "dropped": {"audio_frames": self.mic.dropped_frames,
+                            "client_messages": sum(c.dropped for c in self.clients)}}
+
+    def hello(self) -> dict:
+        a = self.assistant
+        return {"type": "hello", "version": self.version, "state": a.state.value, "wake_mode": self.settings.wake.mode,
+                "sample_rate": 16000, "cloud": {"configured": "cloud" in a.brain.tiers, "online": a.router.online}}
+
+    def connect(self) -> ClientQueue:
+        client = ClientQueue(self.settings.service.client_queue)
+        client.put(self.hello())
+        client.put({"type": "vehicle", "signals": self.assistant.vehicle.signals.snapshot()})
+        self.clients.add(client)
+        return client
+
+    def disconnect(self, client: ClientQueue) -> None:
+        self.clients.discard(client)
+
+    def vehicle_state(self) -> dict:
+        store = self.assistant.vehicle.signals
+        now = store.now()
+        return {s.path: {"value": s.value, "unit": s.unit, "source": s.source, "age_s": round(now - s.timestamp, 3),
+                         "fresh": s.is_fresh(now)} for s in store.signals()}
+
+    def set_signal(self, path: str, value: Any) -> None:
+        if not self.settings.service.allow_vehicle_write:
+            raise CockpitError("vehicle writes are switched off for this daemon", code="api-vehicle-readonly",
+                               hint="set service.allow_vehicle_write: true (simulation only)")
+        store = self.assistant.vehicle.signals
+        if path not in store:
+            raise CockpitError(f"the vehicle has no signal {path!r}", code="vehicle-signal-unknown",
+                               hint="GET /vehicle lists every signal; paths are COVESA VSS, e.g. Vehicle.Speed")
+        store.set(path, value, source="hmi")
+
+    def set_online(self, online: bool) -> None:
+        self.assistant.router.online = online
+        self._broadcast({"type": "connectivity", "online": online})
+
+    def ptt(self, down: bool) -> None:
+        from cockpit.wake.ptt import PushToTalk
+        spotter = self.assistant.listener.spotter
+        if not isinstance(spotter, PushToTalk):
+            raise CockpitError(f"push-to-talk needs wake.mode ptt (this config uses {self.settings.wake.mode!r})",
+                               code="api-ptt-unavailable", hint="set wake.mode: ptt, or say the wake phrase")
+        if down:
+            spotter.press()
+            return
+        spotter.release()
+        if self.settings.service.audio_in == "api":  # the page stops sending: let the endpointer hear the end
+            self.mic.silence(self.settings.endpoint.hangover_ms / 1000 + 0.4)
+
+    async def text_turn(self, text: str) -> TurnSummary:
+        async with self._turn_lock:
+            for _ in range(600):  # a spoken turn in progress finishes first (at most ~30 s)
+                if self.assistant.state is TurnState.IDLE:
+                    break
+                await asyncio.sleep(0.05)
+            return await self.assistant.text_turn(text)
+
+    # -- from the pipeline to the clients ----------------------------------------------------
+    def _on_event(self, event: Event) -> None:
+        self.metrics.observe(event)
+        if isinstance(event, TurnSummary):
+            self.turns += 1
+        if isinstance(event, StateChanged):
+            self.notifier.status(f"{event.state}; {self.turns} turns; {self.url}")
+        if event.type != "voice":
+            self._broadcast(event.to_json())
+
+    def _on_reply(self, turn: int, audio, rate: int) -> None:
+        data = wav_bytes(audio, rate)
+        self._broadcast([{"type": "reply-audio", "turn": turn, "sample_rate": rate, "bytes": len(data)}, data])
+
+    def _on_signal(self, _old, new) -> None:
+        def note() -> None:
+            if not self._vehicle_changes:
+                self._loop.call_later(0.1, self._flush_vehicle)
+            self._vehicle_changes[new.path] = new.value
+        self._on_loop(note)
+
+    def _flush_vehicle(self) -> None:
+        changes, self._vehicle_changes = self._vehicle_changes, {}
+        self._broadcast({"type": "vehicle", "signals": changes})
+
+    def _broadcast(self, message: Any) -> None:
+        self._on_loop(lambda: [c.put(message) for c in list(self.clients)])
+
+    def _on_loop(self, fn) -> None:
+        if threading.get_ident() == self._thread:
+            fn()
+        else:
+            self._loop.call_soon_threadsafe(fn)
+
+
