@@ -25,6 +25,8 @@ def add_parser(sub) -> None:
     bench.add_argument("--warmup", type=int, default=2, help="turns run first and not counted (default: %(default)s)")
     bench.add_argument("--reps", type=int, default=3, help="measured passes over the scenario (default: %(default)s)")
     bench.add_argument("--idle-s", type=float, default=60.0, help="seconds of quiet cabin for idle CPU; 0 skips (default: %(default)s)")
+    bench.add_argument("--cold", type=int, metavar="N", help="cold first-token measurements (default: each model turn "
+                       "of the scenario once; each costs two whole-prompt evaluations)")
     bench.add_argument("--name", default="bench", help="file name stem of the results (default: %(default)s)")
     bench.add_argument("--out", type=Path, default=Path("out/bench"), help="where results go (default: %(default)s)")
     bench.add_argument("--compare", type=Path, metavar="OLD.json", help="print the change per metric against an earlier run")
@@ -73,7 +75,7 @@ def _harness(args: argparse.Namespace, progress) -> int:
                            "reps >= 1 and idle >= 0", code="config-bench")
     old = report.load(args.compare) if args.compare else None  # a bad file fails now, not after the run
     o = Options(scenario=args.scenario, llm=args.llm, asr=args.asr, voice=args.voice, config=args.config,
-                warmup=args.warmup, reps=args.reps, idle_s=args.idle_s, out=args.out, name=args.name)
+                warmup=args.warmup, reps=args.reps, idle_s=args.idle_s, out=args.out, name=args.name, cold=args.cold)
     result = harness.run(o, progress)
     print(report.markdown(result), end="")
     print("\n" + "\n".join(f"{k}: {v}" for k, v in result["files"].items()))

@@ -62,6 +62,9 @@ class Options:
     reps: int = 3
     idle_s: float = 60.0
     echo_db: float = -6.0
+    cold: int | None = None
+    """How many measured model turns also get a cold first-token measurement (None: each scenario
+    model turn once); each costs a whole-prompt evaluation, and as much again to re-warm."""
     out: Path = Path("out/bench")
     name: str = "bench"
     models: dict = field(default_factory=dict)
@@ -190,7 +193,7 @@ class Bench:
         rec["llm"] = {"rounds": len(rounds), "tokens": [x.tokens for x in rounds],
                       "ttft_ms": rec["stages_ms"].get("llm_ttft"), "decode_tok_s": r.decode_tok_s(),
                       "raw_decode_tok_s": bare_decode(local.llm, prompt, r.tokens)}
-        if measured and rec["index"] not in self.cold_done:
+        if measured and rec["index"] not in self.cold_done and (self.o.cold is None or len(self.cold_done) < self.o.cold):
             self.cold_done.add(rec["index"])
             rec["llm"]["cold_ttft_ms"] = cold_first_token_ms(local.llm, self.llm.real_stream, rounds[0].messages, tools)
             local.warm(self.tier.prompt.static_prefix(), tools)  # back to the state cockpit starts a drive in

@@ -193,7 +193,9 @@ def waterfall_png(result: Mapping, path: str | Path) -> Path:
             handles[key] = ax.barh(row, width, left=start, height=0.6, color=colour[key])
         if segments:
             end = segments[-1][1] + segments[-1][2]
-            ax.text(end, row, f" {end:.0f} ms", va="center", fontsize=8)
+            first = (turn.get("stages_ms") or {}).get("tts_first")
+            note = f" first audio {first:.0f} ms" + (f", end {end:.0f} ms" if end > first + 1 else "") if first else f" {end:.0f} ms"
+            ax.text(end, row, note, va="center", fontsize=8)
     ax.set_yticks(range(len(turns)), [f"{t.get('name', '?')} ({t.get('kind', '?')})" for t in turns])
     ax.invert_yaxis()
     ax.margins(x=0.12)
@@ -216,9 +218,13 @@ def comparison_png(result: Mapping, path: str | Path) -> Path:
     fig = _figure(max(5, 1.4 * len(names) + 2), 4)
     ax = fig.add_subplot()
     xs = range(len(names))
-    ax.bar([x - 0.2 for x in xs], [metrics[n]["p50"] for n in names], 0.4, label="cockpit p50", color=COLOURS[0])
-    ax.bar([x + 0.2 for x in xs], [baselines[n] for n in names], 0.4, label="baseline", color=COLOURS[5])
+    ours = ax.bar([x - 0.2 for x in xs], [metrics[n]["p50"] for n in names], 0.4, label="cockpit p50", color=COLOURS[0])
+    base = ax.bar([x + 0.2 for x in xs], [baselines[n] for n in names], 0.4, label="baseline", color=COLOURS[5])
+    for bars in (ours, base):
+        ax.bar_label(bars, fmt="%.0f", fontsize=7, padding=1)
     ax.set_xticks(list(xs), names, rotation=20, ha="right")
+    if names and max(baselines[n] for n in names) > 20 * max(min(metrics[n]["p50"] for n in names), 1e-9):
+        ax.set_yscale("log")  # a cold first token next to a warm one: keep both readable
     ax.set_ylabel("ms")
     ax.set_title("cockpit vs baseline")
     if names:

@@ -87,16 +87,23 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 4) if a is not None and b else None
 
 
+def _short(said: str) -> str:
+    """A chart label: the words after the wake phrase, at most 36 characters."""
+    words = said.split(",", 1)[1].strip() if said.lower().startswith(("hey cockpit,", "cockpit,")) else said
+    return words if len(words) <= 36 else words[:35] + "…"
+
+
 def _representatives(good: list[dict]) -> list[dict]:
     """Per scenario turn, its median repetition by first audio; each with its naive row after it."""
     rows = []
     for index in sorted({r["index"] for r in good}):
         reps = sorted((r for r in good if r["index"] == index), key=lambda r: r["stages_ms"].get("tts_first", 0))
         r = reps[len(reps) // 2]
-        rows.append({"name": r["name"][:40], "kind": r["kind"], "stages_ms": r["stages_ms"]})
+        name = _short(r["name"])
+        rows.append({"name": name, "kind": r["kind"], "stages_ms": r["stages_ms"]})
         if "naive_ms" in r:
             nv = r["naive_ms"]
-            rows.append({"name": r["name"][:40], "kind": "naive", "stages_ms": {
+            rows.append({"name": name, "kind": "naive", "stages_ms": {
                 "asr": nv["asr"], "llm_first": nv["asr"] + nv["llm"], "tts_first": nv["ttfa"], "total": nv["ttfa"]}})
     return rows
 
