@@ -17,7 +17,7 @@ from cockpit.audio.formats import wav_bytes
 from cockpit.errors import CockpitError
 from cockpit.events import ErrorRaised, Event, Stage, StateChanged, TurnSummary
 from cockpit.service.hub import ClientQueue
-from cockpit.session import TurnState
+from cockpit.session import Trigger, TurnState
 
 log = logging.getLogger("cockpit.daemon")
 
@@ -93,6 +93,8 @@ class HmiSide:
                                code="api-ptt-unavailable", hint="set wake.mode: ptt, or say the wake phrase")
         if down:
             spotter.press()
+            if self.assistant.state is TurnState.IDLE:  # the button is the wake: show that cockpit listens
+                self.assistant.transition(Trigger.WAKE)
             return
         spotter.release()
         if self.settings.service.audio_in == "api":  # the page stops sending: let the endpointer hear the end

@@ -1,0 +1,307 @@
+// The cabin simulator: talks to `cockpit run` over one WebSocket (/ws).
+//
+// Server -> page: JSON text frames with a `type` (hello, vehicle, transcript, state, route,
+// tool-result, reply, error, turn, reply-audio); a `reply-audio` frame is followed by one binary
+// frame holding the reply as a WAV file. Page -> server: JSON text frames (ptt, text, vehicle.set,
+// cloud) and, while push-to-talk is held, binary frames of 16 kHz mono int16 LE PCM (mic.js).
+
+import { pushToTalk } from "./mic.js";
+import { showSignals } from "./vehicle.js";
+import { waterfall } from "./waterfall.js";
+
+const $ = (id) => document.getElementById(id);
+const TOKEN = new URLSearchParams(location.search).get("token");
+const KEEP_MESSAGES = 200;
+
+// ---------------------------------------------------------------- connection
+
+let ws = null;
+let retryMs = 500;
+let pendingAudio = null; // the reply-audio header waiting for its binary frame
+
+function wsUrl() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  const query = TOKEN ? `?token=${encodeURIComponent(TOKEN)}` : "";
+  return `${scheme}//${location.host}/ws${query}`;
+}
+
+/** fetch() with the page's token as a bearer credential, for the daemon's HTTP endpoints. */
+export function apiFetch(path, init = {}) {
+  const headers = new Headers(init.headers || {});
+  if (TOKEN) headers.set("Authorization", `Bearer ${TOKEN}`);
+  return fetch(path, { ...init, headers });
+}
+
+function setConn(state, text) {
+  const el = $("conn-status");
+  el.dataset.state = state;
+  el.textContent = text;
+}
+
+function connect() {
+  setConn("connecting", "connecting…");
+  const sock = new WebSocket(wsUrl());
+  sock.binaryType = "arraybuffer";
+  ws = sock;
+  sock.onopen = () => {
+    retryMs = 500;
+    pendingAudio = null;
+    setConn("connected", "connected");
+  };
+  sock.onmessage = (e) => {
+    if (typeof e.data !== "string") return onBinary(e.data);
+    let msg;
+    try {
+      msg = JSON.parse(e.data);
+    } catch {
+      return showError("page-bad-message", `not JSON: ${e.data.slice(0, 120)}`);
+    }
+    onMessage(msg);
+  };
+  sock.onclose = (e) => {
+    if (ws !== sock) return;
+    ws = null;
+    ptt.release(); // nothing more can be streamed
+    const wait = retryMs;
+    retryMs = Math.min(retryMs * 2, 10000); // 0.5, 1, 2, 4, 8, 10, 10 ... s
+    const why = e.code === 1008 ? `refused (${e.reason || "policy"})` : "disconnected";
+    setConn("disconnected", `${why} — retrying in ${(wait / 1000).toFixed(1)} s`);
+    setTimeout(connect, wait);
+  };
+}
+
+const isOpen = () => ws !== null && ws.readyState === WebSocket.OPEN;
+
+/** Send a JSON-able object (text frame) or an ArrayBuffer (binary frame); false when offline. */
+function send(data) {
+  if (!isOpen()) return false;
+  ws.send(data instanceof ArrayBuffer ? data : JSON.stringify(data));
+  return true;
+}
+
+// ---------------------------------------------------------------- server messages
+
+const turns = waterfall($("waterfall"));
+
+function onMessage(msg) {
+  switch (msg.type) {
+    case "hello":
+      $("version").textContent = `v${msg.version ?? "?"} · wake: ${msg.wake_mode ?? "?"}`;
+      setState(msg.state || "idle");
+      setCloud(msg.cloud || {});
+      break;
+    case "vehicle":
+      showSignals(msg.signals || {});
+      followSpeed(msg.signals || {});
+      break;
+    case "state":
+      setState(msg.state);
+      break;
+    case "transcript":
+      showTranscript(msg);
+      break;
+    case "route":
+      addLine("route", `route: ${msg.route}${msg.reason ? ` — ${msg.reason}` : ""}`, msg.turn);
+      break;
+    case "tool-result":
+      addLine(msg.ok ? "tool" : "tool-failed",
+        `${msg.ok ? "✓" : "✗"} ${callText(msg.call)}${msg.message ? ` — ${msg.message}` : ""}`, msg.turn);
+      break;
+    case "reply":
+      showReply(msg);
+      break;
+    case "error":
+      showError(msg.code, msg.message, msg.turn);
+      break;
+    case "turn":
+      turns.add(msg);
+      break;
+    case "reply-audio":
+      pendingAudio = msg;
+      break;
+    case "connectivity": // the daemon's answer to {"type":"cloud"}
+      setCloud({ online: msg.online });
+      break;
+    default:
+      break; // speech-started, speech-ended, wake, barge-in, ...: not shown
+  }
+}
+
+function onBinary(buf) {
+  if (!pendingAudio) return; // a binary frame only ever follows a reply-audio header
+  pendingAudio = null;
+  playReply(buf);
+}
+
+function callText(call) {
+  if (!call) return "";
+  const args = Object.entries(call.arguments || {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return `${call.name}(${args.join(", ")})`;
+}
+
+// ---------------------------------------------------------------- conversation
+
+const conversation = $("conversation");
+let partialLine = null; // the grey line a partial transcript updates in place
+const replyLines = new Map(); // turn -> its reply line while the reply streams
+
+function addLine(kind, text, turn, testid) {
+  const li = document.createElement("li");
+  li.className = `msg ${kind}`;
+  if (turn !== undefined && turn !== null) li.dataset.turn = turn;
+  if (testid) li.dataset.testid = testid;
+  li.textContent = text;
+  conversation.append(li);
+  while (conversation.children.length > KEEP_MESSAGES) conversation.firstElementChild.remove();
+  follow();
+  return li;
+}
+
+// The pane follows the newest line unless the user scrolled up to read.
+let pinned = true;
+conversation.addEventListener("scroll", () => {
+  pinned = conversation.scrollHeight - conversation.scrollTop - conversation.clientHeight < 40;
+});
+function follow() {
+  if (pinned) conversation.scrollTop = conversation.scrollHeight;
+}
+new ResizeObserver(follow).observe(conversation);
+
+function showTranscript(msg) {
+  if (!msg.final) {
+    if (!partialLine || !partialLine.isConnected) partialLine = addLine("driver partial", "", msg.turn, "transcript-partial");
+    partialLine.textContent = msg.text;
+    follow();
+    return;
+  }
+  const li = partialLine && partialLine.isConnected ? partialLine : addLine("driver", "", msg.turn);
+  partialLine = null;
+  li.className = "msg driver";
+  li.dataset.turn = msg.turn;
+  li.dataset.testid = "transcript-final";
+  li.textContent = msg.text;
+  follow();
+}
+
+function showReply(msg) {
+  let li = replyLines.get(msg.turn);
+  if (!li || !li.isConnected) {
+    li = addLine("cockpit", "", msg.turn, "reply");
+    replyLines.set(msg.turn, li);
+  }
+  if (msg.final) {
+    li.textContent = msg.text; // the whole reply
+    li.classList.remove("streaming");
+    replyLines.delete(msg.turn);
+  } else {
+    li.textContent = li.textContent ? `${li.textContent} ${msg.text}` : msg.text; // one spoken piece
+    li.classList.add("streaming");
+  }
+  follow();
+}
+
+function showError(code, message, turn) {
+  const li = addLine("error", "", turn, "error");
+  const b = document.createElement("b");
+  b.textContent = code || "error";
+  li.append(b, ` ${message || ""}`);
+  li.dataset.code = code || "";
+}
+
+function setState(state) {
+  const el = $("state-badge");
+  el.dataset.state = state;
+  el.textContent = state;
+}
+
+// ---------------------------------------------------------------- controls
+
+const slider = $("speed-slider");
+let speedDragging = false;
+
+slider.addEventListener("input", () => {
+  speedDragging = true;
+  $("speed-slider-value").textContent = slider.value;
+});
+slider.addEventListener("change", () => {
+  speedDragging = false;
+  setSignal("Vehicle.Speed", Number(slider.value));
+});
+
+function followSpeed(signals) {
+  const v = signals["Vehicle.Speed"];
+  if (speedDragging || typeof v !== "number") return;
+  slider.value = v;
+  $("speed-slider-value").textContent = String(Math.round(v));
+}
+
+function setSignal(path, value) {
+  send({ type: "vehicle.set", path, value });
+}
+
+const GEAR = "Vehicle.Powertrain.Transmission.SelectedGear";
+$("park").addEventListener("click", () => {
+  setSignal("Vehicle.Speed", 0);
+  setSignal(GEAR, 126); // VSS: Park
+});
+$("drive").addEventListener("click", () => {
+  setSignal(GEAR, 127); // VSS: Drive
+  setSignal("Vehicle.Speed", 50);
+});
+
+const cloudToggle = $("cloud-toggle");
+cloudToggle.addEventListener("change", () => {
+  send({ type: "cloud", online: cloudToggle.checked });
+  $("cloud-status").textContent = cloudToggle.checked ? "online" : "offline";
+});
+
+function setCloud(cloud) {
+  if ("online" in cloud) {
+    cloudToggle.checked = Boolean(cloud.online);
+    $("cloud-status").textContent = cloud.online ? "online" : "offline";
+  }
+  if ("configured" in cloud) $("cloud-configured").textContent = cloud.configured ? "" : "(not configured)";
+}
+
+$("text-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("text-input");
+  const text = input.value.trim();
+  if (!text) return;
+  if (send({ type: "text", text })) input.value = "";
+  else showError("page-offline", "not connected to cockpit; the text was not sent");
+});
+
+const ptt = pushToTalk($("ptt"), $("ptt-label"), {
+  send,
+  canTalk: isOpen,
+  onPress: stopReply, // the driver talks over cockpit
+  onError: (message) => showError("page-mic", message),
+});
+
+// ---------------------------------------------------------------- reply playback
+
+const player = $("reply-audio");
+let replyUrl = null;
+
+function playReply(wav) {
+  stopReply();
+  replyUrl = URL.createObjectURL(new Blob([wav], { type: "audio/wav" }));
+  player.src = replyUrl;
+  player.play().catch((err) => showError("page-playback", `cannot play the reply: ${err.message || err}`));
+}
+
+function stopReply() {
+  if (!player.paused) player.pause();
+  $("speaking").hidden = true;
+  if (replyUrl) {
+    player.removeAttribute("src");
+    URL.revokeObjectURL(replyUrl);
+    replyUrl = null;
+  }
+}
+
+player.addEventListener("playing", () => ($("speaking").hidden = false));
+for (const ev of ["ended", "pause", "error", "emptied"]) player.addEventListener(ev, () => ($("speaking").hidden = true));
+
+connect();
