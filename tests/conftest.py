@@ -5,8 +5,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,19 +77,9 @@ def llama_server(tmp_path_factory, qwen_tiny):
              "--port", str(port), "--n_ctx", "512", "--n_threads", "2"],
             stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server not ready in 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        from support.ready import wait_until_ready
+        wait_until_ready(f"http://127.0.0.1:{port}/v1/models", proc, lambda: log.read_text()[-3000:],
+                         what="llama_cpp.server")
         yield ("127.0.0.1", port)
     finally:
         proc.terminate()

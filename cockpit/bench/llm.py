@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from cockpit.bench.stats import cpu_name
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / ".cache" / "fixtures"
 PREFIX_TARGET_TOKENS = 1000
@@ -218,20 +220,10 @@ def measure(preset: str, *, n_threads: int | None = None, n_ctx: int = 4096, col
         llm.close()
 
 
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def run(presets: list[str], out_dir: Path, progress=print, **kwargs) -> dict:
     """Measure each preset (see ``measure`` for kwargs) and write ``out_dir/llm.json``."""
     import llama_cpp
-    result: dict = {"machine": {"cpu": _cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
+    result: dict = {"machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
                                 "llama_cpp_python": llama_cpp.__version__},
                     "goals": {"first_token_warm_over_cold_max": GOAL_WARM_COLD, "decode_cockpit_over_bare_min": GOAL_DECODE},
                     "llm": []}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.bench import report
-from cockpit.bench.stats import summarize
+from cockpit.bench.stats import cpu_name, summarize
 
 KINDS = ("fastpath", "llm", "tool")
 GOALS = (  # (name, what, comparison, goal) — the targets; `what` is "metric:stat" or "ratio:name"
@@ -50,23 +50,13 @@ def one_line(rec: dict) -> str:
     return line
 
 
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def label(models: dict, local_llm: Any, settings: Any, o: Any) -> dict:
     import llama_cpp
     cp = local_llm.llm.context_params
     w = settings.asr.whisper
     gpu = settings.brain.local.n_gpu_layers
     return {
-        "hardware": f"{_cpu_name()}, {os.cpu_count()} logical CPUs"
+        "hardware": f"{cpu_name()}, {os.cpu_count()} logical CPUs"
                     + (f", GPU layers {gpu}, Whisper on {w.device}" if gpu or w.device != "cpu" else ", no GPU"),
         "threads": f"llama.cpp {cp.n_threads} (prompt {cp.n_threads_batch}), CTranslate2 "
                    f"{w.cpu_threads or 'auto'}",

@@ -45,6 +45,19 @@ def summarize(values: Sequence[float]) -> dict:
     }
 
 
+def cpu_name() -> str:
+    """The processor's model name, for labelling results."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or platform.machine()
+
+
 def cpu_seconds() -> float:
     """CPU time (user + system, all threads) this process has used so far."""
     try:

@@ -86,18 +86,20 @@ class HmiSide:
         self._broadcast({"type": "connectivity", "online": online})
 
     def ptt(self, down: bool) -> None:
+        """The talk button. With wake.mode ptt it is the wake; otherwise it only opens the client's
+        microphone, and the wake phrase is still needed. Release ends what was said."""
         from cockpit.wake.ptt import PushToTalk
         spotter = self.assistant.listener.spotter
-        if not isinstance(spotter, PushToTalk):
-            raise CockpitError(f"push-to-talk needs wake.mode ptt (this config uses {self.settings.wake.mode!r})",
-                               code="api-ptt-unavailable", hint="set wake.mode: ptt, or say the wake phrase")
+        button = spotter if isinstance(spotter, PushToTalk) else None
         if down:
-            spotter.press()
-            if self.assistant.state is TurnState.IDLE:  # the button is the wake: show that cockpit listens
-                self.assistant.transition(Trigger.WAKE)
+            if button is not None:
+                button.press()
+                if self.assistant.state is TurnState.IDLE:  # the button is the wake: show that cockpit listens
+                    self.assistant.transition(Trigger.WAKE)
             return
-        spotter.release()
-        if self.settings.service.audio_in == "api":  # the page stops sending: let the endpointer hear the end
+        if button is not None:
+            button.release()
+        if self.settings.service.audio_in == "api":  # the client stops sending: let the endpointer hear the end
             self.mic.silence(self.settings.endpoint.hangover_ms / 1000 + 0.4)
 
     async def text_turn(self, text: str) -> TurnSummary:

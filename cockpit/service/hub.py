@@ -53,8 +53,13 @@ class ApiMicrophone:
         self._queued = 0
         self._ready = asyncio.Event()
         self._closed = False
+        self._seed = 0
 
     def push(self, pcm: np.ndarray) -> None:
+        if len(pcm) and not pcm.any():
+            # digital silence (a client's noise suppression, a muted track): every real microphone has a
+            # noise floor, and PocketSphinx's cepstral normalisation needs one to keep hearing the wake phrase
+            pcm = self._floor(len(pcm))
         self._chunks.append(pcm)
         self._queued += len(pcm)
         while self._queued > self.max_samples and len(self._chunks) > 1:
@@ -67,8 +72,12 @@ class ApiMicrophone:
 
     def silence(self, seconds: float) -> None:
         """A quiet stretch (the cabin's noise floor): lets the endpointer hear that speech ended."""
+        self.push(self._floor(int(seconds * 16000)))
+
+    def _floor(self, samples: int) -> np.ndarray:
         from cockpit.audio.simmic import with_floor
-        self.push(with_floor(np.zeros(0, np.int16), lead_s=0.0, tail_s=seconds, seed=len(self._chunks)))
+        self._seed += 1
+        return with_floor(np.zeros(0, np.int16), lead_s=0.0, tail_s=samples / 16000, seed=self._seed)[:samples]
 
     def close(self) -> None:
         self._closed = True

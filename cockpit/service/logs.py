@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from typing import Any, Literal, TextIO
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
-_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName",
+                                                               "color_message"}  # uvicorn: msg with ANSI colours
 _CORE_FIELDS = ("ts", "level", "logger", "msg", "exc", "stack")
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 

@@ -11,8 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,19 +82,8 @@ def daemon(tmp_path_factory, browser_available):
                                 cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
     d = Daemon(f"http://127.0.0.1:{port}", proc, log)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"cockpit run exited {proc.returncode} before /health answered:\n{d.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{d.url}/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"cockpit run: GET /health not 200 within 90 s:\n{d.log_tail()}")
-            time.sleep(0.2)
+        from support.ready import wait_until_ready
+        wait_until_ready(f"{d.url}/health", proc, d.log_tail, what="cockpit run", timeout_s=90)
         yield d
     finally:
         proc.send_signal(signal.SIGTERM)

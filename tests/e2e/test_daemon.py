@@ -35,8 +35,8 @@ def _free_port() -> int:
 
 
 class Daemon:
-    def __init__(self, tmp: Path, **service):
-        self.tmp, self.port = tmp, _free_port()
+    def __init__(self, tmp: Path, wake: str = "ptt", **service):
+        self.tmp, self.port, self.wake = tmp, _free_port(), wake
         self.config = tmp / "cockpit.yaml"
         self.audit = tmp / "audit.jsonl"
         self.write_config(name="test-daemon", **service)
@@ -55,7 +55,7 @@ class Daemon:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def write_config(self, name: str, **service) -> None:
-        cfg = {"name": name, "wake": {"mode": "ptt"}, "asr": {"engine": "sphinx"}, "brain": {"mode": "fastpath-only"},
+        cfg = {"name": name, "wake": {"mode": self.wake}, "asr": {"engine": "sphinx"}, "brain": {"mode": "fastpath-only"},
                "audio": {"output": {"sink": "none"}}, "session": {"audit_log": str(self.audit)},
                "service": {"host": "127.0.0.1", "port": self.port, "audio_in": "api", **service}}
         self.config.write_text(yaml.safe_dump(cfg))
@@ -120,7 +120,7 @@ def _ws(d: Daemon, token: str | None = None):
     with connect(f"ws://127.0.0.1:{d.port}/ws" + (f"?token={token}" if token else ""), open_timeout=10) as ws:
         hello = json.loads(ws.recv(timeout=10))
         vehicle = json.loads(ws.recv(timeout=10))
-        assert hello["type"] == "hello" and hello["wake_mode"] == "ptt" and vehicle["type"] == "vehicle"
+        assert hello["type"] == "hello" and hello["wake_mode"] == d.wake and vehicle["type"] == "vehicle"
         yield ws
 
 
@@ -164,13 +164,27 @@ def test_http_api_health_openapi_vehicle_and_a_typed_turn(daemon):
     assert status == 422
 
 
+def _talk(ws, audio: np.ndarray) -> None:
+    """Hold the talk button and send the audio as a browser does: 20 ms frames at real-time pace
+    (faster than that, the daemon's bounded queue would drop the oldest audio, by design)."""
+    ws.send(json.dumps({"type": "ptt", "down": True}))
+    start = time.monotonic()
+    for n, i in enumerate(range(0, len(audio), 320)):
+        time.sleep(max(0.0, start + n * 0.02 - time.monotonic()))
+        ws.send(audio[i:i + 320].astype("<i2").tobytes())
+    ws.send(json.dumps({"type": "ptt", "down": False}))
+
+
 def _gather(ws, done, timeout: float = 60.0) -> list:
     """Messages (binary frames as bytes) until ``done(seen)``."""
     seen, deadline = [], time.monotonic() + timeout
     while not done(seen):
         left = deadline - time.monotonic()
         assert left > 0, f"timed out; saw {[m if isinstance(m, dict) else len(m) for m in seen]}"
-        raw = ws.recv(timeout=left)
+        try:
+            raw = ws.recv(timeout=left)
+        except TimeoutError:
+            raise AssertionError(f"timed out; saw {[m if isinstance(m, dict) else len(m) for m in seen]}") from None
         seen.append(raw if isinstance(raw, bytes) else json.loads(raw))
     return seen
 
@@ -196,10 +210,7 @@ def test_websocket_push_to_talk_with_microphone_frames(daemon):
     audio = np.concatenate([np.zeros(4800, np.int16), driver_speech("set the fan speed to three"),
                             np.zeros(3200, np.int16)])
     with _ws(daemon) as ws:
-        ws.send(json.dumps({"type": "ptt", "down": True}))
-        for i in range(0, len(audio), 320):  # 20 ms frames, as the page sends them
-            ws.send(audio[i:i + 320].astype("<i2").tobytes())
-        ws.send(json.dumps({"type": "ptt", "down": False}))
+        _talk(ws, audio)
         final, _ = _until(ws, "transcript")
         turn, _ = _until(ws, "turn")
     assert turn["tool_calls"] == [{"name": "climate_set_fan", "arguments": {"level": 3}}], final
@@ -328,3 +339,20 @@ def test_a_microphone_daemon_without_an_input_device_fails_with_the_fix(tmp_path
     run = subprocess.run([sys.executable, "-m", "cockpit.cli", "run", "--config", str(cfg)], cwd=REPO,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and "no audio input device" in run.stderr and "service.audio_in: api" in run.stderr
+
+
+def test_with_the_wake_phrase_the_talk_button_only_opens_the_microphone(tmp_path):
+    d = Daemon(tmp_path, wake="phrase")
+    try:
+        d.datagrams(until="READY=1", timeout=120)
+        with _ws(d) as ws:
+            for words in ("next track", "hey cockpit, next track"):  # no wake phrase: not a command
+                audio = np.concatenate([np.zeros(4800, np.int16), driver_speech(words), np.zeros(3200, np.int16)])
+                _talk(ws, audio)
+            seen = _gather(ws, lambda s: _of(s, "turn"))
+        assert not _of(seen, "error")  # the button is not refused in phrase mode
+        turns = _of(seen, "turn")
+        assert len(turns) == 1 and turns[0]["tool_calls"][0]["name"] == "media_control"
+        assert json.loads(d.get("/health")[1])["dropped"]["audio_frames"] == 0
+    finally:
+        assert d.stop()[0] == 0

@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import time
+
 import numpy as np
 import pytest
 
@@ -34,10 +36,17 @@ def test_local_agreement_commits_only_what_two_hypotheses_share():
 
 
 def test_stream_emits_partials_then_final_and_commits_monotonically(whisper_tiny, speech):
-    asr = WhisperStream(settings(whisper_tiny).asr)
+    probe = WhisperStream(settings(whisper_tiny).asr)
+    probe.prepare()
+    t0 = time.perf_counter()
+    probe._decode(np.zeros(16000 * 3, np.float32), prefix=None)
+    # an interval this machine keeps up with: where a decode is slower than the interval,
+    # periodic partials give way to decoding at pauses (the next tests)
+    interval_ms = max(800, int(3000 * (time.perf_counter() - t0)))
+    asr = WhisperStream(settings(whisper_tiny, partial_interval_ms=interval_ms).asr)
     asr.prepare()
     assert asr.is_fixture
-    audio = speech("set the temperature to twenty two degrees", 150)
+    audio = speech("set the temperature to twenty two degrees and open the passenger window halfway please", 150)
     asr.start()
     partials: list[Partial] = []
     for i in range(0, len(audio), 512):
@@ -45,7 +54,7 @@ def test_stream_emits_partials_then_final_and_commits_monotonically(whisper_tiny
         if p is not None:
             partials.append(p)
     final = asr.finish()
-    assert len(partials) >= len(audio) // (16000 * 8 // 10) - 1
+    assert len(partials) >= max(1, len(audio) // (16 * interval_ms) - 1)
     committed = [p.committed.split() for p in partials]
     for earlier, later in zip(committed, committed[1:]):
         assert later[:len(earlier)] == earlier  # committed words are never retracted
@@ -113,11 +122,17 @@ def _counting(asr: WhisperStream) -> list[float]:
     return covered
 
 
-def test_a_pause_decodes_at_once_and_that_decode_is_the_final(whisper_tiny, speech):
-    asr = WhisperStream(settings(whisper_tiny, partial_interval_ms=5000).asr)
+def _pausing_stream(model_dir) -> tuple[WhisperStream, list[float]]:
+    """A started stream whose periodic partials are out of the way (5 s), and its decode record."""
+    asr = WhisperStream(settings(model_dir, partial_interval_ms=5000).asr)
     asr.prepare()
     covered = _counting(asr)
     asr.start()
+    return asr, covered
+
+
+def test_a_pause_decodes_at_once_and_that_decode_is_the_final(whisper_tiny, speech):
+    asr, covered = _pausing_stream(whisper_tiny)
     voice = speech("set the temperature to twenty two degrees", 160)[:16000]
     for i in range(0, len(voice), 480):
         asr.feed(voice[i:i + 480], voiced=True)
@@ -135,10 +150,7 @@ def test_a_pause_decodes_at_once_and_that_decode_is_the_final(whisper_tiny, spee
 
 
 def test_speech_after_the_pause_decode_is_decoded_again_at_the_end(whisper_tiny, speech):
-    asr = WhisperStream(settings(whisper_tiny, partial_interval_ms=5000).asr)
-    asr.prepare()
-    covered = _counting(asr)
-    asr.start()
+    asr, covered = _pausing_stream(whisper_tiny)
     voice = speech("set the temperature to twenty two degrees", 160)[:9600]
     for chunk in (voice, np.zeros(4800, np.int16), voice):  # a word, a pause, more words
         for i in range(0, len(chunk), 480):

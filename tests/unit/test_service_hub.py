@@ -49,3 +49,16 @@ def test_silence_after_release_is_a_quiet_noise_floor_and_close_ends_the_stream(
         return np.concatenate([c async for c in mic.frames()])
     tail = asyncio.run(go())
     assert len(tail) == 8000 and 0 < np.abs(tail.astype(np.int32)).max() < 100
+
+
+def test_digital_silence_from_a_client_becomes_a_noise_floor_and_speech_is_untouched():
+    async def go():
+        mic = ApiMicrophone(5.0)
+        mic.push(np.zeros(FRAME, np.int16))
+        voice = (np.sin(np.arange(FRAME) / 5) * 3000).astype(np.int16)
+        mic.push(voice)
+        mic.close()
+        return [c async for c in mic.frames()], voice
+    (floor, spoken), voice = asyncio.run(go())
+    assert len(floor) == FRAME and floor.any() and np.abs(floor.astype(np.int32)).max() < 100
+    assert np.array_equal(spoken, voice)
