@@ -12,6 +12,7 @@ error is logged, sent to clients and shown in STATUS.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import os
@@ -60,6 +61,7 @@ class Daemon(HmiSide):
         self._tasks: set[asyncio.Task] = set()
         self._vehicle_changes: dict[str, Any] = {}
         self._unsubscribe: dict[int, Any] = {}
+        self._crashes: collections.deque[float] = collections.deque(maxlen=8)
         self._turn_lock = asyncio.Lock()
 
     # -- life cycle --------------------------------------------------------------------------
@@ -149,6 +151,7 @@ class Daemon(HmiSide):
                 raise
             except Exception:
                 log.exception("the listening loop failed; restarting it in 1 s")
+                self._crashes.append(time.monotonic())
                 await asyncio.sleep(1.0)
 
     async def _retire(self, assistant: Any, timeout: float, final: bool = False) -> None:
@@ -199,7 +202,10 @@ class Daemon(HmiSide):
         return True
 
     def _healthy(self) -> bool:
-        return self._listening is not None and not self._listening.done()
+        """Listening, and not crashing over and over (3 restarts within 30 s stop the watchdog pings,
+        so systemd restarts the service)."""
+        recent = [t for t in self._crashes if time.monotonic() - t < 30.0]
+        return self._listening is not None and not self._listening.done() and len(recent) < 3
 
     def spawn(self, coro, name: str = "task") -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coro, name=name)
