@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Literal
 
@@ -67,7 +67,6 @@ class Options:
     model turn once); each costs a whole-prompt evaluation, and as much again to re-warm."""
     out: Path = Path("out/bench")
     name: str = "bench"
-    models: dict = field(default_factory=dict)
 
 
 def _models(o: Options) -> dict:
