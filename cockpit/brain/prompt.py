@@ -9,7 +9,6 @@ too). Only what follows it — history and the new turn — is evaluated per tur
 from __future__ import annotations
 
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
@@ -29,15 +28,23 @@ class Exchange:
 
 
 class History:
-    """The last ``turns`` exchanges, forgotten after ``ttl_s`` of silence."""
+    """At most ``turns`` recent exchanges, forgotten after ``ttl_s`` of silence.
+
+    When full, the oldest half is dropped at once rather than one exchange per turn: every drop
+    shifts everything after the static prefix, so llama.cpp must evaluate the whole history again;
+    dropping in blocks keeps the cached prompt valid for ``turns // 2`` turns in between.
+    """
 
     def __init__(self, turns: int, ttl_s: float, clock: Callable[[], float] = time.monotonic):
-        self._items: deque[Exchange] = deque(maxlen=max(turns, 0) or None)
-        self.turns, self.ttl_s, self.clock = turns, ttl_s, clock
+        self._items: list[Exchange] = []
+        self.turns, self.ttl_s, self.clock = max(turns, 0), ttl_s, clock
 
     def add(self, user: str, assistant: str) -> None:
-        if self.turns:
-            self._items.append(Exchange(self.clock(), user, assistant))
+        if not self.turns:
+            return
+        if len(self._items) >= self.turns:
+            del self._items[:max(1, self.turns // 2)]
+        self._items.append(Exchange(self.clock(), user, assistant))
 
     def messages(self) -> list[dict]:
         now = self.clock()

@@ -24,3 +24,16 @@ def test_history_can_be_off():
     h = History(turns=0, ttl_s=300)
     h.add("q", "a")
     assert h.messages() == []
+
+
+def test_a_full_history_drops_its_oldest_half_at_once_so_the_cached_prompt_stays_valid():
+    h = History(turns=6, ttl_s=300, clock=lambda: 0.0)
+    firsts = []
+    for i in range(12):
+        h.add(f"q{i}", f"a{i}")
+        firsts.append(h.messages()[0]["content"])
+        assert len(h.messages()) <= 12
+    # the history's first message (where the prompt would change after the static prefix) moves
+    # only when a block is dropped: at the 7th and the 10th exchange, not at every turn
+    assert firsts == ["q0"] * 6 + ["q3"] * 3 + ["q6"] * 3
+    assert [m["content"] for m in h.messages()][-2:] == ["q11", "a11"]
