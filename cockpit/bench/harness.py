@@ -123,9 +123,9 @@ async def _quiet(seconds: float, chunk_ms: int = 20):
 
 
 class Bench:
-    def __init__(self, o: Options, progress: Callable[[str], None]):
+    def __init__(self, o: Options):
         from cockpit.pipeline import Assistant
-        self.o, self.progress = o, progress
+        self.o = o
         self.scenario = load_scenario(o.scenario, BenchScenario)
         self.models = _models(o)
         self.settings = _settings(o, self.scenario, self.models)
@@ -204,7 +204,7 @@ class Bench:
 
 
 async def _run(o: Options, progress: Callable[[str], None]) -> dict:
-    bench = Bench(o, progress)
+    bench = Bench(o)
     fixtures = [f"{k} {v['name']}" for k, v in bench.models.items() if v["fixture"]]
     progress(f"loading models{' (FIXTURES, random weights: ' + ', '.join(fixtures) + ')' if fixtures else ''}…")
     await bench.prepare()

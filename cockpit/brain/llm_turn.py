@@ -9,6 +9,7 @@ or the caller's fallback, are used instead.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
@@ -54,6 +55,7 @@ class LlmTier:
         self.history = history
         self.privacy = privacy
         self._on_speech: Callable[[str], None] | None = None
+        self._prefilling: "asyncio.Future[float] | None" = None
         self.last_sent: list[dict] = []
         """The messages of the last round exactly as the model got them (after the privacy filter)."""
         """When set (cloud), every payload is filtered before it leaves the car."""
@@ -74,9 +76,12 @@ class LlmTier:
 
     def prefill(self, context: str) -> None:
         """The driver started speaking: evaluate [static][history][context] now (local model only)."""
-        if isinstance(self.llm, LocalLLM) and self.llm.llm is not None:
-            messages = self.prompt.build(self.history, context, WORDS_GO_HERE)
-            self.llm.prefill_soon(messages, self.registry.schemas(), WORDS_GO_HERE)
+        if not isinstance(self.llm, LocalLLM) or self.llm.llm is None:
+            return
+        if self._prefilling is not None and not self._prefilling.done():
+            return  # the last one is still running (speech in quick succession): never queue a backlog
+        messages = self.prompt.build(self.history, context, WORDS_GO_HERE)
+        self._prefilling = self.llm.prefill_soon(messages, self.registry.schemas(), WORDS_GO_HERE)
 
     async def answer(self, text: str, context: str, trace: TurnTrace, execute: Execute,
                      on_speech: Callable[[str], None] | None = None) -> LlmAnswer:

@@ -51,24 +51,10 @@ class VehicleWrite(BaseModel):
     value: float | int | bool | str | None
 
 
-class WsText(TextTurn):
-    type: str
-
-
-class WsPtt(Ptt):
-    type: str
-
-
-class WsConnectivity(Connectivity):
-    type: str
-
-
-class WsVehicle(VehicleWrite):
-    type: str
-
-
-WS_MESSAGES: dict[str, type[BaseModel]] = {"text": WsText, "ptt": WsPtt, "cloud": WsConnectivity,
-                                           "vehicle.set": WsVehicle}
+WS_MESSAGES: dict[str, type[BaseModel]] = {"text": TextTurn, "ptt": Ptt, "cloud": Connectivity,
+                                           "vehicle.set": VehicleWrite}
+"""WebSocket message type -> the body it carries (the same models as the HTTP routes; the
+``type`` key itself is ignored by them)."""
 
 
 def _bad(message: str) -> dict:
@@ -203,13 +189,13 @@ def _command(daemon: "Daemon", client, text: str) -> None:
         client.put(_bad(f"{kind}: {where}"))
         return
     try:
-        if isinstance(msg, WsPtt):
+        if isinstance(msg, Ptt):
             daemon.ptt(msg.down)
-        elif isinstance(msg, WsConnectivity):
+        elif isinstance(msg, Connectivity):
             daemon.set_online(msg.online)
-        elif isinstance(msg, WsVehicle):
+        elif isinstance(msg, VehicleWrite):
             daemon.set_signal(msg.path, msg.value)
-        elif isinstance(msg, WsText):
+        elif isinstance(msg, TextTurn):
             daemon.spawn(daemon.text_turn(msg.text), name="text-turn")
     except CockpitError as exc:
         client.put({"type": "error", "code": exc.code, "message": str(exc)})

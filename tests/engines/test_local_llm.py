@@ -210,3 +210,24 @@ def test_astream_decodes_ahead_while_the_loop_is_busy_and_stops_when_left(llm, m
     taken = asyncio.run(consume())
     assert sum(1 for t in produced if t < taken[1]) >= 5  # decoded while the first delta was handled
     assert len(produced) < 900  # leaving the stream stopped llama.cpp long before max_tokens
+
+
+def test_prefill_while_the_driver_speaks_never_queues_a_backlog(llm):
+    from cockpit.brain.llm_turn import LlmTier
+    from cockpit.brain.prompt import History
+    from cockpit.config import BrainSettings
+    from cockpit.skills.registry import Registry
+    tier = LlmTier(BrainSettings(), Registry(), llm, History(6, 300))  # no tool schemas: fits the tiny n_ctx
+
+    async def go():
+        tier.prefill("Vehicle: speed 50 km/h.")
+        first = tier._prefilling
+        tier.prefill("Vehicle: speed 51 km/h.")  # speech again before the first prefill finished
+        assert tier._prefilling is first
+        seconds = await first
+        tier.prefill("Vehicle: speed 52 km/h.")  # done: the next speech prefills again
+        assert tier._prefilling is not first
+        await tier._prefilling
+        return seconds
+
+    assert asyncio.run(go()) > 0
