@@ -29,6 +29,10 @@ from cockpit.trace import TurnTrace
 WORDS_GO_HERE = "\u2063"
 """An invisible separator standing in for the driver's words while the prompt is prefilled."""
 
+CALL_TOKENS = 128
+"""The least budget of a grammar-constrained round: a tool call cut off by ``max_reply_tokens``
+(meant for spoken replies) can never run. Small models spend a token per digit and blank."""
+
 Execute = Callable[[ToolCall], Awaitable[tuple[bool, str]]]
 """Runs one validated call; returns (ok, what to tell the driver)."""
 
@@ -115,6 +119,8 @@ class LlmTier:
         if reply and is_garbled(reply):
             answer.discarded, reply = reply, ""
         answer.reply = reply or " ".join(outcomes)
+        if not reply and outcomes and self._on_speech is not None:
+            self._on_speech(answer.reply)  # nothing speakable from the model after acting: the skills' words
         if answer.reply:
             self.history.add(text, answer.reply)
         return answer
@@ -145,7 +151,8 @@ class LlmTier:
                 self.on_payload(self.last_report, len(messages))
         self.last_sent = messages
         extra = {"grammar": grammar} if grammar is not None else {}
-        async for delta in self.llm.astream(messages, tools, max_tokens=self.settings.max_reply_tokens, **extra):
+        budget = self.settings.max_reply_tokens if grammar is None else max(self.settings.max_reply_tokens, CALL_TOKENS)
+        async for delta in self.llm.astream(messages, tools, max_tokens=budget, **extra):
             trace.first(Stage.LLM)
             raw.append(delta)
             take(parser.feed(delta))

@@ -1,5 +1,10 @@
-"""The local brain tier: a Qwen GGUF through llama-cpp-python, prompted with the model's OWN chat
-template (``tokenizer.chat_template`` in the GGUF, rendered with tools, Hermes ``<tool_call>``).
+"""The local brain tier: an instruct GGUF (Qwen, SmolLM2, ...) through llama-cpp-python, prompted
+with the model's OWN chat template (``tokenizer.chat_template`` in the GGUF) and Hermes
+``<tool_call>`` blocks.
+
+A template that renders OpenAI-style ``tools`` (Qwen's) gets them; one that ignores them (SmolLM2's
+plain ChatML) is detected at ``prepare`` by rendering a probe tool, and the tools then go into the
+system prompt as a compact list (``prompt.with_tools``), so the model sees them either way.
 
 Everything here blocks except ``astream``, which steps the blocking token generator on this
 engine's EngineThread, so llama.cpp never runs on the event loop. One ``Llama`` object lives for
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
 
 
+from cockpit.brain.prompt import with_tools
 from cockpit.config import LocalLLMSettings
 from cockpit.errors import CockpitError, EngineMissing
 from cockpit.worker import EngineThread
@@ -26,6 +32,10 @@ from cockpit.worker import EngineThread
 log = logging.getLogger(__name__)
 KV_TYPES = {"f32": 0, "f16": 1, "q4_0": 2, "q5_0": 6, "q8_0": 8}  # ggml_type ids
 STOP = ["<|im_end|>", "<|endoftext|>"]
+"""ChatML's end of turn and end of text; the model's own end-of-sequence token is added to them."""
+PROBE_TOOL = {"type": "function", "function": {"name": "cockpit_probe_tool", "description": "probe",
+                                               "parameters": {"type": "object", "properties": {}}}}
+"""Rendered once at prepare: when its name is not in the prompt, the template ignores ``tools``."""
 PULL_HINT = "cockpit models pull qwen2.5-0.5b"
 
 
@@ -96,6 +106,10 @@ class LocalLLM:
         self.llm: Any = None
         self.path: Path | None = None
         self.is_fixture = False
+        """True for a cockpit test fixture (random weights, ``cockpit.fixture`` in the GGUF); else real."""
+        self.template_renders_tools = True
+        """False when the chat template ignores ``tools``: they are written into the system prompt."""
+        self.stop: list[str] = list(STOP)
         self._prompt_fmt: Any = None
         self._prefix_fmt: Any = None
         self._thread = EngineThread("llm")
@@ -131,11 +145,29 @@ class LocalLLM:
                     for t in (self.llm.token_eos(), self.llm.token_bos()))
         self._prompt_fmt = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=True)
         self._prefix_fmt = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=False)
+        self.stop = list(dict.fromkeys([*STOP, *([eos] if eos else [])]))
+        self.template_renders_tools = self._renders_tools()
         self.is_fixture = meta.get("cockpit.fixture") == "true"
         if self.is_fixture:
             log.warning("LOCAL LLM %s IS A FIXTURE (%s) WITH RANDOM WEIGHTS: its answers are gibberish",
                         self.path, meta.get("general.name", "?"))
-        log.info("local LLM %s loaded in %.2f s", self.path.name, time.perf_counter() - t0)
+        log.info("local LLM %s (%s, real weights unless marked fixture) loaded in %.2f s; tools %s",
+                 self.path.name, meta.get("general.name", "?"), time.perf_counter() - t0,
+                 "rendered by its chat template" if self.template_renders_tools else "listed in the system prompt")
+
+    @property
+    def label(self) -> str:
+        """``real`` or ``fixture``: every figure measured on this model says which."""
+        return "fixture" if self.is_fixture else "real"
+
+    def _renders_tools(self) -> bool:
+        """Does the chat template write ``tools`` into the prompt? (a probe tool's name appears)"""
+        probe = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+        try:
+            prompt = self._prompt_fmt(messages=probe, tools=[PROBE_TOOL], enable_thinking=False).prompt
+        except Exception:  # noqa: BLE001 - a template that chokes on tools does not render them
+            return False
+        return PROBE_TOOL["function"]["name"] in prompt
 
     def render(self, messages: list[dict], tools: list[dict] | None = None, *,
                add_generation_prompt: bool = True) -> str:
@@ -143,6 +175,8 @@ class LocalLLM:
         fmt = self._prompt_fmt if add_generation_prompt else self._prefix_fmt
         if fmt is None:
             raise CockpitError("LocalLLM.prepare() was not called", code="llm-not-ready")
+        if tools and not self.template_renders_tools:
+            messages, tools = with_tools(messages, tools), None
         return fmt(messages=messages, tools=tools or None, enable_thinking=False).prompt
 
     def _tokens(self, prompt: str) -> list[int]:
@@ -159,8 +193,8 @@ class LocalLLM:
                                f"{self.settings.n_ctx}", code="llm-context-full", hint="raise n_ctx or trim history")
         if isinstance(grammar, str):
             grammar = llama_cpp.LlamaGrammar.from_string(grammar, verbose=False)
-        chunks = self.llm.create_completion(tokens, max_tokens=max_tokens, stream=True, grammar=grammar, stop=STOP,
-                                            temperature=self.settings.temperature, seed=self.settings.seed)
+        chunks = self.llm.create_completion(tokens, max_tokens=max_tokens, stream=True, grammar=grammar,
+                                            stop=self.stop, temperature=self.settings.temperature, seed=self.settings.seed)
         think = ThinkFilter()
         for chunk in chunks:
             text = think.feed(chunk["choices"][0]["text"])
