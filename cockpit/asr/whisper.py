@@ -99,6 +99,10 @@ class WhisperStream:
         except Exception as exc:  # ctranslate2 raises RuntimeError/ValueError on a corrupt model
             raise EngineMissing(f"cannot load the Whisper model in {path}: {exc}",
                                 hint=f"re-download it: cockpit models pull {self.w.model}", code="asr-model-corrupt") from None
+        if not self.model.model.is_multilingual and self.settings.language == "zh":  # a '.en' model
+            raise EngineMissing(f"the Whisper model in {path} is English-only and cannot hear asr.language 'zh'",
+                                hint="use a multilingual model (asr.whisper.model: whisper-base) or asr.language: en",
+                                code="asr-model-language")
         self._decode(np.zeros(SAMPLE_RATE // 2, np.float32), prefix=None)  # warm-up: first call allocates
 
     def _decode(self, audio: np.ndarray, prefix: str | None) -> list[str]:

@@ -1,7 +1,7 @@
 """Piper neural voices (piper-tts, ONNX) for English and Mandarin replies.
 
 A voice is a ``.onnx`` with its ``.onnx.json`` beside it: a catalog name resolved under the
-models folder (`cockpit models pull piper-en-lessac`) or a path. Nothing is fetched at run time.
+models folder (`cockpit models pull piper-en-joe`) or a path. Nothing is fetched at run time.
 Piper phonemizes with its bundled espeak-ng and yields one AudioChunk per sentence; every method
 here blocks, so the caller steps ``synthesize_chunks`` in a worker thread (to_thread(next, it)).
 Audio stays at the voice's own rate (22050 Hz for the medium voices): ``Speech.rate`` says so.
@@ -22,7 +22,7 @@ from cockpit.errors import CockpitError, EngineMissing, TtsError
 from cockpit.tts.espeak import Speech
 
 log = logging.getLogger(__name__)
-DEFAULT_VOICES = {"en": "piper-en-lessac", "zh": "piper-zh-huayan"}
+DEFAULT_VOICES = {"en": "piper-en-joe", "zh": "piper-zh-huayan"}
 WARM_UP = {"en": "Ready.", "zh": "好。"}
 
 
@@ -68,7 +68,7 @@ class PiperVoice:
         onnx = next((f for f in files if f.suffix == ".onnx"), None)
         if onnx is None:
             raise EngineMissing(f"catalog entry {name!r} lists no .onnx voice", code="tts-missing",
-                                hint="choose a tts catalog voice, e.g. piper-en-lessac")
+                                hint="choose a tts catalog voice, e.g. piper-en-joe")
         return onnx, self._config_beside(onnx, hint=f"cockpit models pull {name}")
 
     @staticmethod
