@@ -12,8 +12,13 @@ scikit-learn at import time and seeds its buffers with random noise::
 
 The wake model's first input fixes how many embeddings it reads (16 for the published models).
 Like openwakeword, scores of the first 5 steps after ``start()`` are zeroed. Buffers start
-from silence, not noise, so a cold start is deterministic. All methods block; the pipeline
-calls them on the wake engine thread. Nothing is ever downloaded: model files come from settings.
+from silence, not noise, so a cold start is deterministic (openwakeword 0.4.0, whose wheel carries
+the published models, also starts from silence: its per-step scores equal these exactly, see
+tests/real/test_real_wake.py). All methods block; the pipeline calls them on the wake engine
+thread. Nothing is ever downloaded: model files come from settings.
+A relative path starting with ``models/`` (the defaults: models/openwakeword/...) is looked up in
+the models folder (``cockpit.models.models_dir()``: $COCKPIT_MODELS or <repo>/models), then in the
+working directory; any other relative path is relative to the working directory.
 """
 from __future__ import annotations
 
@@ -47,8 +52,8 @@ MAX_BLOCK = 64 * STEP_SAMPLES
 WARMUP_STEPS = 5
 """Scores of the first steps after start() are forced to 0, as openwakeword does."""
 KEY = "wake.openwakeword"
-_HINT_FETCH = ("put openWakeWord's ONNX files there (github.com/dscripka/openWakeWord releases) "
-               "or point {key} at them; tests build fixtures with tools/make_oww_fixture.py")
+_HINT_FETCH = ("fetch openWakeWord's models (cockpit models pull openwakeword) or point {key} at "
+               "the file; tests build fixtures with tools/make_oww_fixture.py")
 
 
 class ModelSpotter:
@@ -95,7 +100,7 @@ class ModelSpotter:
     def _load(self, path: str, key: str):
         import onnxruntime as ort
 
-        p = Path(path).expanduser()
+        p = resolve_model_path(path)
         if not p.is_file():
             raise EngineMissing(f"openWakeWord model file not found: {p} (set by {key})",
                                 hint=_HINT_FETCH.format(key=key), code="wake-model-missing")
@@ -226,6 +231,19 @@ class ModelSpotter:
 
     def finish(self) -> WakeHit | None:
         return self._hit
+
+
+def resolve_model_path(path: str | Path) -> Path:
+    """Where a configured model file is: ``models/<rest>`` in the models folder first, as it moves
+    with $COCKPIT_MODELS; else the path as given (relative to the working directory)."""
+    from cockpit.models import models_dir
+
+    p = Path(path).expanduser()
+    if not p.is_absolute() and p.parts[:1] == ("models",):
+        in_models = models_dir() / Path(*p.parts[1:])
+        if in_models.is_file() or not p.is_file():
+            return in_models
+    return p
 
 
 def _shape_error(path, key: str, what: str) -> CockpitError:
