@@ -59,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print JSON Lines events instead of the conversation")
 
     doctor = sub.add_parser("doctor", help="what is installed, what is missing, and how to fix it")
-    doctor.add_argument("--config", type=Path, help="also check this config's vehicle feeds and POI map")
+    doctor.add_argument("--config", type=Path, help="which stack this config runs (default: built-in defaults); "
+                        "also check its vehicle feeds and POI map")
 
     from cockpit.bench.cli import add_parser as add_bench_parser
     add_bench_parser(sub)
@@ -244,11 +245,14 @@ def main(argv: list[str] | None = None) -> int:
             return _config_check(args.files)
         if args.command == "doctor":
             from cockpit.doctor import format_report, run_checks
+            from cockpit.doctor import stack_checks
             checks = run_checks()
+            settings = load_config(args.config)
+            checks += stack_checks(settings)
             if args.config is not None:
                 from cockpit.doctor import Check
                 from cockpit.vehicle.check import vehicle_checks
-                checks += vehicle_checks(load_config(args.config).vehicle, Check)
+                checks += vehicle_checks(settings.vehicle, Check)
             print(format_report(checks))
             return 1 if any(not c.ok and not c.optional for c in checks) else 0
         if args.command == "skills":

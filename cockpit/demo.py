@@ -6,8 +6,8 @@ from pathlib import Path
 
 from cockpit.audio.simmic import simulated_microphone
 from cockpit.config import load_config
-from cockpit.events import Event, ToolResult, TurnSummary
-from cockpit.scenario import driver_speech, load_scenario
+from cockpit.events import Event, StackReady, ToolResult, TurnSummary
+from cockpit.scenario import driver_speech, load_scenario, resolve_driver_voice
 from cockpit.vehicle import vss
 from cockpit.vehicle.geo import compass
 
@@ -22,6 +22,14 @@ def latency_table(summaries: list[TurnSummary]) -> str:
         cells = "".join(f"{s.timings_ms[c]:>8.0f} ms" if c in s.timings_ms else f"{'-':>11}" for c in COLUMNS)
         rows.append(f"{s.turn:>4}  {s.route.value:<9}{cells}")
     return "\n".join(rows)
+
+
+def stack_report(ready: StackReady) -> str:
+    """The engines as loaded, each marked real or FIXTURE, and any fallback with its fix."""
+    lines = [f"  {part:<7} {label}{'   FIXTURE (random weights)' if part in ready.fixtures else ''}"
+             for part, label in ready.parts.items()]
+    lines += [f"  note: {line}" for line in ready.fallbacks]
+    return "stack:\n" + "\n".join(lines)
 
 
 def car_line(assistant) -> str:
@@ -64,8 +72,11 @@ async def run_demo(args: argparse.Namespace) -> int:
     assistant.bus.subscribe(show)
     if not args.json:
         print(f"cockpit demo — {scenario.name}\n{scenario.description}".rstrip())
-        print("preparing engines (PocketSphinx grammar, wake spotter, espeak-ng)…", flush=True)
+        print("preparing engines…", flush=True)
     await assistant.prepare()
+    if not args.json:
+        print(stack_report(assistant.ready), flush=True)
+        print(f"  driver  {resolve_driver_voice(scenario.driver_voice)} (the simulated driver's voice)", flush=True)
     clips = [driver_speech(turn.say, turn.rate_wpm, scenario.driver_voice) for turn in scenario.turns]
 
     def drive_to_turn(i: int) -> None:  # the drive is where the scenario says when the driver speaks

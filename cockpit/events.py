@@ -281,3 +281,21 @@ class TurnSummary(Event):
     def __post_init__(self) -> None:
         object.__setattr__(self, "timings_ms", _freeze(dict(self.timings_ms)))
         object.__setattr__(self, "tool_calls", tuple(self.tool_calls))
+
+
+@event
+class StackReady(Event):
+    """Every engine is loaded: which ones run, each labelled real or fixture (emitted by prepare)."""
+
+    type: ClassVar[str] = "stack"
+    parts: Mapping[str, str]
+    """part (wake, vad, asr, llm, tts) -> 'engine (model)' as it runs"""
+    fixtures: tuple[str, ...] = ()
+    """the parts answering with random-weight fixtures: their output is gibberish"""
+    fallbacks: tuple[str, ...] = ()
+    """one line per part that fell back to the offline engine because its real model is absent"""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", _freeze(dict(self.parts)))
+        object.__setattr__(self, "fixtures", tuple(self.fixtures))
+        object.__setattr__(self, "fallbacks", tuple(self.fallbacks))

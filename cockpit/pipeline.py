@@ -16,6 +16,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import AsyncIterable
 
 import numpy as np
@@ -28,9 +29,10 @@ from cockpit.brain.context import ContextRenderer
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, NoSpeech
-from cockpit.events import (BargeIn, ErrorRaised, ReplyText, Route, RouteDecided, Stage, StateChanged, ToolCall,
-                            Transcript, TurnSummary)
+from cockpit.events import (BargeIn, ErrorRaised, ReplyText, Route, RouteDecided, Stage, StackReady, StateChanged,
+                            ToolCall, Transcript, TurnSummary)
 from cockpit.session import TurnState, Trigger, advance
+from cockpit.stack import choose, on_disk
 from cockpit.skills.audit import AuditLog
 from cockpit.skills.builtin import default_registry
 from cockpit.skills.gate import ToolGate
@@ -62,6 +64,7 @@ class TurnInput:
 class Assistant:
     def __init__(self, settings: Settings, *, vehicle: SimulatedVehicle | None = None,
                  registry: Registry | None = None, bus: EventBus | None = None, sink: ReplySink | None = None):
+        settings, self.stack = choose(settings, on_disk())  # 'auto' -> the real stack if on disk, else offline
         self.settings = settings
         self.bus = bus or EventBus()
         self.car = Car(settings.vehicle, vehicle=vehicle)
@@ -80,6 +83,8 @@ class Assistant:
         self.gate = ToolGate(self.registry, self.context, self.audit, self.bus, settings.session.confirm_window_s)
         self.brain = Brain(settings, self.fastpath, self.registry, self.gate, self.bus, self.situation, self.audit)
         self.state = TurnState.IDLE
+        self.ready: StackReady | None = None
+        """What runs, as loaded (set by prepare)."""
         self.turn_id = 0
         self._tts_thread = EngineThread("tts")
         self._running: asyncio.Task | None = None   # the turn being spoken, when the mic runs alongside
@@ -106,6 +111,36 @@ class Assistant:
         for problem in self.voices.problems:  # a voice fell back to espeak-ng: say so once
             self.bus.emit(ErrorRaised(t=time.monotonic(), code=problem.code, stage=Stage.TTS,
                                       message=str(problem).split("\n")[0] + " (speaking with espeak-ng)"))
+        self.ready = self._stack_ready()
+        for line in self.ready.fallbacks:
+            log.warning("%s", line)
+        self.bus.emit(self.ready)
+
+    def _stack_ready(self) -> StackReady:
+        """What runs, as loaded: each part's engine and model, and which are random-weight fixtures."""
+        s, parts, fixtures = self.settings, {}, []
+
+        def put(part: str, label: str, engine: object = None) -> None:
+            parts[part] = label
+            if getattr(engine, "is_fixture", False):
+                fixtures.append(part)
+        wake = {"phrase": f"phrase '{s.wake.keyphrase}' (PocketSphinx)", "ptt": "push-to-talk", "none": "none",
+                "model": "openWakeWord " + ", ".join(Path(m).stem for m in s.wake.openwakeword.models)}
+        put("wake", wake[s.wake.mode], self.listener.spotter)
+        put("vad", s.vad.engine)
+        asr = self.listener.asr
+        put("asr", f"whisper ({Path(str(s.asr.whisper.model)).name})" if s.asr.engine == "whisper"
+            else "sphinx (command grammar)", asr)
+        for name, tier in self.tiers.items():
+            model = getattr(tier.llm, "path", None) or getattr(tier.llm.settings, "model", "")
+            put(f"llm-{name}", f"{name} ({Path(str(model)).name})", tier.llm)
+        if not self.tiers:
+            put("llm", "none (fast path only)")
+        for language, voice in self.voices.piper.items():
+            put(f"tts-{language}", f"piper ({Path(str(getattr(voice, 'model_path', '') or '')).name or language})", voice)
+        put("tts", "espeak-ng" if not self.voices.piper else "piper, espeak-ng fallback")
+        fallbacks = tuple(c.line() for c in self.stack if c.fallback)
+        return StackReady(t=time.monotonic(), parts=parts, fixtures=tuple(fixtures), fallbacks=fallbacks)
 
     async def close(self) -> None:
         self.car.stop()

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import yaml
 from pydantic import Field, ValidationError
 
+from cockpit.audio.formats import SAMPLE_RATE, resample
 from cockpit.config import ConfigError, EspeakSettings, Section
 from cockpit.tts.espeak import EspeakVoice
 
@@ -16,8 +18,41 @@ DRIVER_VOICE = "en-us+klatt4"
 bundled PocketSphinx model recognises best (see README, 'Recognition score')."""
 
 
+PIPER_DRIVER = "piper:piper-en-joe"
+"""The real piper voice as the driver: Whisper hears it far better than espeak-ng (README, 'Real models')."""
+
+
+@lru_cache(maxsize=4)
+def piper_voice(voice: str = "piper-en-joe"):
+    """A prepared cockpit PiperVoice (catalog name or .onnx path), loaded once per voice."""
+    from cockpit.config.voice import PiperSettings
+    from cockpit.tts.piper import PiperVoice
+
+    v = PiperVoice(PiperSettings(voices={"en": voice}), "en")
+    v.prepare()
+    return v
+
+
+def piper_speech(text: str, voice: str = "piper-en-joe") -> np.ndarray:
+    """``text`` said by a piper voice, resampled to 16 kHz mono int16."""
+    said = piper_voice(voice).synthesize(text)
+    return resample(said.samples, said.rate, SAMPLE_RATE)
+
+
+def resolve_driver_voice(voice: str) -> str:
+    """'auto': the real piper voice when it is on disk, else espeak-ng's DRIVER_VOICE."""
+    if voice != "auto":
+        return voice
+    from cockpit.stack import on_disk
+    return PIPER_DRIVER if on_disk()(PIPER_DRIVER.removeprefix("piper:")) else DRIVER_VOICE
+
+
 def driver_speech(text: str, rate_wpm: int = 160, voice: str = DRIVER_VOICE) -> np.ndarray:
-    """What the driver says, as 16 kHz mono int16 audio made by espeak-ng."""
+    """What the driver says, as 16 kHz mono int16: espeak-ng ``voice``, or 'piper:NAME' for a piper
+    voice (rate_wpm is then ignored), or 'auto' (see resolve_driver_voice)."""
+    voice = resolve_driver_voice(voice)
+    if voice.startswith("piper:"):
+        return piper_speech(text, voice.removeprefix("piper:"))
     return EspeakVoice(EspeakSettings(voice=voice, rate_wpm=rate_wpm)).synthesize(text).samples
 
 
@@ -38,7 +73,8 @@ class Scenario(Section):
     config: str | None = None
     """A config file (relative to the repo root) to run the scenario with; null = built-in defaults."""
     driver_voice: str = DRIVER_VOICE
-    """espeak-ng voice for the driver."""
+    """espeak-ng voice for the driver; 'piper:NAME' a piper voice; 'auto' the real piper voice
+    when downloaded, else espeak-ng."""
     clock: datetime | None = None
     """Local time the drive happens at ('open now' is judged on it); null = the config's clock."""
     turns: list[ScenarioTurn] = Field(min_length=1)

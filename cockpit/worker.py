@@ -23,5 +23,6 @@ class EngineThread:
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return await self.submit(fn, *args)
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, wait: bool = False) -> None:
+        """Drop queued calls; ``wait`` also lets the running one finish (before its engine is freed)."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)

@@ -1,6 +1,7 @@
 """Shared fixtures: real engines, speech made by espeak-ng (cached per session)."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -117,3 +118,15 @@ def server(llama_server):
 def piper_voice() -> Path:
     """The .onnx of a piper voice made by code (real piper I/O, random weights, en-us, 22050 Hz)."""
     return _tool("make_piper_fixture").make_piper_fixture(FIXTURES / "piper-en", language="en")
+
+
+import support.realmodels  # noqa: E402,F401  (reads the real models dir before it is hidden)
+
+
+def pytest_configure(config):
+    """Hermetic by default: the engine choice 'auto' looks at $COCKPIT_MODELS, so every test outside
+    tests/real sees an empty models dir (the offline stack) unless it names a model path itself.
+    Subprocesses inherit it. tests/real point it back at the real models (fixture real_models)."""
+    empty = Path(__file__).resolve().parents[1] / ".cache" / "no-models"
+    empty.mkdir(parents=True, exist_ok=True)
+    os.environ["COCKPIT_MODELS"] = str(empty)

@@ -15,34 +15,16 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from cockpit.audio.formats import SAMPLE_RATE, read_wav, resample, write_wav
-from cockpit.scenario import DRIVER_VOICE, driver_speech
+from cockpit.audio.formats import read_wav, write_wav
+from cockpit.scenario import DRIVER_VOICE, driver_speech, piper_speech, piper_voice  # noqa: F401
 
 SPEAKERS = ("espeak", "piper")
 PIPER_VOICE = "piper-en-joe"
 """The piper voice used as the second speaker: a catalog name or a path to a voice .onnx."""
-
-
-@lru_cache(maxsize=4)
-def piper_voice(voice: str = PIPER_VOICE):
-    """A prepared cockpit PiperVoice (loaded once per voice; loading takes a second)."""
-    from cockpit.config.voice import PiperSettings
-    from cockpit.tts.piper import PiperVoice
-
-    v = PiperVoice(PiperSettings(voices={"en": voice}), "en")
-    v.prepare()
-    return v
-
-
-def piper_speech(text: str, voice: str = PIPER_VOICE) -> np.ndarray:
-    """``text`` said by the piper voice, resampled to 16 kHz mono int16."""
-    said = piper_voice(voice).synthesize(text)
-    return resample(said.samples, said.rate, SAMPLE_RATE)
 
 
 def _cache_key(text: str, speaker: str, rate: int, voice: str) -> str:

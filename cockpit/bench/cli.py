@@ -7,8 +7,9 @@ from pathlib import Path
 
 from cockpit.bench.harness import SCENARIOS, Options
 
-LLM_PRESETS = ["tiny", "qwen2.5-0.5b", "qwen2.5-1.5b"]
-ASR_CHOICES = ["whisper-tiny", "whisper-base", "whisper-small", "sphinx"]
+LLM_PRESETS = ["tiny", "qwen2.5-0.5b", "qwen2.5-1.5b", "smollm2-135m"]
+"""Qwen shapes run real weights when pulled, else fixtures of the shape; smollm2-135m is real only."""
+ASR_CHOICES = ["whisper-tiny-en", "whisper-tiny", "whisper-base", "whisper-small", "sphinx"]
 
 
 def add_parser(sub) -> None:
@@ -16,7 +17,8 @@ def add_parser(sub) -> None:
         "bench", help="measure latency and CPU on this machine",
         description="Without a SUITE: a spoken scenario through the real pipeline with the simulated microphone, "
                     "side by side with a naive pipeline and the raw engines; writes JSON, Markdown and charts. "
-                    "Models are fixtures of real shapes (random weights) unless real models are in models/.")
+                    "Real models are used where `./run setup` pulled them into models/, else fixtures of the real "
+                    "shapes (random weights); every row says which.")
     bench.add_argument("--scenario", type=Path, default=SCENARIOS / "bench.yaml", help="scenario YAML (default: %(default)s)")
     bench.add_argument("--llm", choices=LLM_PRESETS, default="qwen2.5-0.5b", help="local Qwen shape (default: %(default)s)")
     bench.add_argument("--asr", choices=ASR_CHOICES, default="whisper-base", help="recogniser (default: %(default)s)")
@@ -32,7 +34,8 @@ def add_parser(sub) -> None:
     bench.add_argument("--compare", type=Path, metavar="OLD.json", help="print the change per metric against an earlier run")
     b_sub = bench.add_subparsers(dest="bench_command", metavar="SUITE")
     b_asr = b_sub.add_parser("asr", help="VAD CPU, and per recogniser/Whisper shape: RTF and end of speech -> final")
-    b_asr.add_argument("--shapes", nargs="*", default=["tiny", "base", "small"], choices=["tiny", "base", "small"],
+    b_asr.add_argument("--shapes", nargs="*", default=["tiny-en", "base", "small"],
+                       choices=["tiny-en", "tiny", "base", "small"],
                        help="Whisper shapes (fixtures unless real models are in models/)")
     b_asr.add_argument("--out", type=Path, default=Path("out/bench"), help="where asr.json goes")
     b_llm = b_sub.add_parser("llm", help="local LLM: first token with a ~1k-token prefix cold vs warm; decode vs bare llama.cpp")

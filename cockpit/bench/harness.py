@@ -84,7 +84,7 @@ def _models(o: Options) -> dict:
     if o.voice == "piper":
         from cockpit import models
         try:
-            onnx, fx = str(next(models.require("piper-en-lessac").glob("*.onnx"))), False
+            onnx, fx = str(next(models.require("piper-en-joe").glob("*.onnx"))), False
         except Exception:  # not pulled: the fixture voice of the same format stands in
             onnx, fx = str(_tool("make_piper_fixture").make_piper_fixture(FIXTURES / "piper-en")), True
         made["tts"] = {"name": "piper", "file": onnx, "fixture": fx}

@@ -69,7 +69,7 @@ def _num(v: Any) -> str:
 
 def _models(label: Mapping) -> str:
     models = label.get("models") or {}
-    names = [f"{n} (fixture)" if (m or {}).get("fixture") else n for n, m in models.items()]
+    names = [f"{n} ({'fixture' if (m or {}).get('fixture') else 'real'})" for n, m in models.items()]
     return ", ".join(names) or "-"
 
 

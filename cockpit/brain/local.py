@@ -269,7 +269,7 @@ class LocalLLM:
         return time.perf_counter() - t0
 
     def close(self) -> None:
-        self._thread.close()
+        self._thread.close(wait=True)  # a prefill may still be decoding: freeing under it crashes llama.cpp
         if self.llm is not None:
             self.llm.close()
             self.llm = None

@@ -16,8 +16,9 @@ class FastPathSettings(Section):
 class LocalLLMSettings(Section):
     """The local Qwen on llama.cpp (brain tier 2)."""
 
-    model: str = "qwen2.5-1.5b"
-    """A .gguf file path, or a catalog name (models/catalog.yaml) whose .gguf is used."""
+    model: str = "auto"
+    """A .gguf file path, or a catalog name (models/catalog.yaml) whose .gguf is used; 'auto': the
+    first downloaded of qwen2.5-1.5b, qwen2.5-0.5b, smollm2-135m."""
     n_ctx: int = Field(4096, ge=256)
     """Context window in tokens (prompt + answer); the KV cache is sized for it."""
     n_threads: int | None = None
@@ -82,8 +83,9 @@ class PrivacyPolicy(Section):
 
 
 class BrainSettings(Section):
-    mode: Literal["fastpath-only", "local-only", "local-first", "cloud-first"] = "fastpath-only"
-    """Which tiers may answer, after the fast path: 'fastpath-only' (grammar, no download);
+    mode: Literal["auto", "fastpath-only", "local-only", "local-first", "cloud-first"] = "auto"
+    """Which tiers may answer, after the fast path: 'auto' (local-only when a local model is
+    downloaded, else fastpath-only, announced at start); 'fastpath-only' (grammar, no download);
     'local-only' (the local Qwen: `cockpit models pull qwen2.5-1.5b`); 'local-first' (local,
     cloud if local fails); 'cloud-first' (cloud while it is healthy, local otherwise)."""
     fastpath: FastPathSettings = FastPathSettings()

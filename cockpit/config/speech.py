@@ -116,8 +116,9 @@ class SphinxSettings(Section):
 
 
 class WhisperSettings(Section):
-    model: str = "whisper-tiny"
-    """A catalog name (models/<name>/, fetched by `cockpit models pull`) or a model directory."""
+    model: str = "auto"
+    """A catalog name (models/<name>/, fetched by `cockpit models pull`) or a model directory;
+    'auto': the first downloaded of whisper-tiny-en, whisper-base (English) or whisper-base (zh/auto)."""
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     """Where CTranslate2 runs: 'cuda' on a Jetson or a GPU box."""
     compute_type: Literal["int8", "int8_float16", "int8_float32", "float16", "float32", "default"] = "int8"
@@ -133,9 +134,10 @@ class WhisperSettings(Section):
 
 
 class AsrSettings(Section):
-    engine: Literal["sphinx", "whisper"] = "sphinx"
-    """'sphinx': PocketSphinx constrained by the command grammar (offline, no download);
-    'whisper': faster-whisper, open vocabulary (needs a model: `cockpit models pull whisper-base`)."""
+    engine: Literal["auto", "sphinx", "whisper"] = "auto"
+    """'auto': whisper when its model is downloaded, else sphinx (announced at start);
+    'sphinx': PocketSphinx constrained by the command grammar (offline, no download);
+    'whisper': faster-whisper, open vocabulary (needs a model: `cockpit models pull whisper-tiny-en`)."""
     language: Literal["en", "zh", "auto"] = "en"
     """Recognition language; 'auto' lets Whisper detect it. The grammar recogniser is English only."""
     sphinx: SphinxSettings = SphinxSettings()

@@ -20,7 +20,7 @@ class EspeakSettings(Section):
 
 
 class PiperSettings(Section):
-    voices: dict[Literal["en", "zh"], str] = {"en": "piper-en-lessac", "zh": "piper-zh-huayan"}
+    voices: dict[Literal["en", "zh"], str] = {"en": "piper-en-joe", "zh": "piper-zh-huayan"}
     """Reply language -> a catalog voice (`cockpit models pull NAME`) or a path to a voice .onnx
     (its .onnx.json beside it)."""
     length_scale: float = Field(1.0, ge=0.5, le=2.0)
@@ -36,9 +36,10 @@ class PiperSettings(Section):
 
 
 class TtsSettings(Section):
-    engine: Literal["espeak", "piper"] = "espeak"
-    """'espeak': espeak-ng (Debian package), offline, no download; 'piper': neural voices
-    (`cockpit models pull piper-en-lessac`), with espeak-ng as the fallback."""
+    engine: Literal["auto", "espeak", "piper"] = "auto"
+    """'auto': piper when the English voice is downloaded, else espeak (announced at start);
+    'espeak': espeak-ng (Debian package), offline, no download; 'piper': neural voices
+    (`cockpit models pull piper-en-joe`), with espeak-ng as the fallback."""
     fallback: bool = True
     """When piper fails to load or to speak, say it with espeak-ng instead of staying silent."""
     espeak: EspeakSettings = EspeakSettings()

@@ -47,6 +47,8 @@ class HmiSide:
                 "uptime_s": round(time.monotonic() - self._started, 1), "url": self.url,
                 "audio_in": self.settings.service.audio_in, "wake_mode": self.settings.wake.mode,
                 "tiers": list(a.brain.tiers), "online": a.router.online, "clients": len(self.clients),
+                "stack": {"parts": dict(a.ready.parts), "fixtures": list(a.ready.fixtures),
+                          "fallbacks": list(a.ready.fallbacks)} if a.ready else None,
                 "dropped": {"audio_frames": self.mic.dropped_frames,
                             "client_messages": sum(c.dropped for c in self.clients)}}
 

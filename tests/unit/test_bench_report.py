@@ -33,7 +33,7 @@ def test_markdown_has_labels_fixture_marks_and_numbers():
     md = report.markdown(RESULT)
     assert "Ryzen 7 7840U" in md and "threads: 8" in md
     assert "qwen2.5-0.5b (fixture)" in md
-    assert "whisper-tiny" in md and "whisper-tiny (fixture)" not in md
+    assert "whisper-tiny (real)" in md and "whisper-tiny (fixture)" not in md
     assert "| llm_first | 2 | 250 | 259 | 260 | 310 |" in md
     assert "| asr | 3 | 120 | 129 | 130 | - |" in md
     assert "| warm_cold | 0.08 |" in md and "| decode | 0.97 |" in md

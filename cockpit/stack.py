@@ -1,0 +1,138 @@
+"""Which engines run: the real design-card stack when its models are on disk, else the offline one.
+
+``asr.engine``, ``tts.engine``, ``brain.mode`` and the model names may say ``auto``. ``choose``
+turns those into concrete settings, as a pure function of the settings and of which catalog
+models are present (``present`` is injected: tests pass a set, the Assistant asks the disk)::
+
+    asr    auto -> whisper with the first present of ASR_CANDIDATES[language]
+                   else sphinx (PocketSphinx + the command grammar; English only)
+    tts    auto -> piper when the English voice is present, else espeak (espeak-ng)
+    brain  auto -> local-only with the first present of LLM_CANDIDATES, else fastpath-only
+
+Every part gets a ``Choice`` saying what was chosen and why, so `cockpit doctor`, the demo and
+the daemon's health can announce a fallback ("whisper-tiny-en is not downloaded: cockpit models
+pull whisper-tiny-en"). A choice the settings made explicitly is kept as it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from cockpit.config import ConfigError, Settings
+
+AUTO = "auto"
+ASR_CANDIDATES = {
+    "en": ("whisper-tiny-en", "whisper-base", "whisper-tiny"),
+    "zh": ("whisper-base", "whisper-small", "whisper-tiny"),
+    "auto": ("whisper-base", "whisper-small", "whisper-tiny"),
+}
+"""tiny.en first for English: on 2 cores its final is ~50 ms after the last frame against ~1 s
+for base at nearly the same command WER (README, 'Real models'); Mandarin needs a multilingual one."""
+LLM_CANDIDATES = ("qwen2.5-1.5b", "qwen2.5-0.5b", "smollm2-135m")
+"""The local brain: the design card's Qwen when pulled, else the small real SmolLM2 (registry)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    part: str
+    """asr | tts | llm"""
+    engine: str
+    """what runs: whisper, sphinx, piper, espeak, local, none"""
+    model: str | None
+    """catalog name or path of its model; None for engines without one"""
+    why: str
+    """one line: chosen by the config, or why auto picked it"""
+    fallback: bool = False
+    """True when auto wanted a real model and fell back to the offline engine"""
+
+    def line(self) -> str:
+        return f"{self.part}: {self.engine}{f' ({self.model})' if self.model else ''} — {self.why}"
+
+
+def on_disk(models_dir: Callable[[], Path] | None = None) -> Callable[[str], bool]:
+    """present(name_or_path): a catalog model with all its files under the models dir, or a path."""
+    from cockpit import models
+
+    def present(name: str) -> bool:
+        p = Path(name).expanduser()
+        if p.suffix or "/" in name:
+            return p.exists()
+        try:
+            return models.is_present(models.Catalog.load().get(name))
+        except Exception:  # noqa: BLE001 - unknown name or unreadable catalog: not present
+            return False
+    return present
+
+
+def _first(candidates: tuple[str, ...], present: Callable[[str], bool]) -> str | None:
+    return next((c for c in candidates if present(c)), None)
+
+
+def choose(settings: Settings, present: Callable[[str], bool]) -> tuple[Settings, tuple[Choice, ...]]:
+    """Concrete settings (no ``auto`` left) and one Choice per part."""
+    asr, asr_choice = _asr(settings, present)
+    tts, tts_choice = _tts(settings, present)
+    brain, llm_choice = _brain(settings, present)
+    concrete = settings.model_copy(update={"asr": asr, "tts": tts, "brain": brain})
+    return concrete, (asr_choice, tts_choice, llm_choice)
+
+
+def _asr(settings: Settings, present):
+    a = settings.asr
+    model = a.whisper.model
+    if model == AUTO:
+        model = _first(ASR_CANDIDATES[a.language], present) or ASR_CANDIDATES[a.language][0]
+    whisper = a.whisper.model_copy(update={"model": model})
+    engine = a.engine
+    if engine == AUTO:
+        if present(model):
+            engine, why, fell = "whisper", "real Whisper, found on disk", False
+        elif a.language != "en":
+            raise ConfigError("<settings>", [("asr.language", f"{a.language!r} needs a Whisper model and none is "
+                                              "downloaded", "cockpit models pull whisper-base")])
+        else:
+            engine, why, fell = "sphinx", (f"offline fallback: {model} is not downloaded "
+                                           f"(cockpit models pull {model})"), True
+    else:
+        why, fell = "set by the config", False
+    choice = Choice("asr", engine, model if engine == "whisper" else None, why, fell)
+    return a.model_copy(update={"engine": engine, "whisper": whisper}), choice
+
+
+def _tts(settings: Settings, present):
+    t = settings.tts
+    voice = t.piper.voices.get("en")
+    engine = t.engine
+    if engine == AUTO:
+        if voice and present(voice):
+            engine, why, fell = "piper", "real piper voice, found on disk", False
+        else:
+            engine, why, fell = "espeak", (f"offline fallback: {voice} is not downloaded "
+                                           f"(cockpit models pull {voice})"), True
+    else:
+        why, fell = "set by the config", False
+    choice = Choice("tts", engine, voice if engine == "piper" else None, why, fell)
+    return t.model_copy(update={"engine": engine}), choice
+
+
+def _brain(settings: Settings, present):
+    b = settings.brain
+    model = b.local.model
+    if model == AUTO:
+        model = _first(LLM_CANDIDATES, present) or LLM_CANDIDATES[0]
+    local = b.local.model_copy(update={"model": model})
+    mode = b.mode
+    if mode == AUTO:
+        if present(model):
+            mode, why, fell = "local-only", "fast path first, then the local model found on disk", False
+        else:
+            mode, why, fell = "fastpath-only", (f"offline fallback: the command grammar only; no local model "
+                                                f"(cockpit models pull {LLM_CANDIDATES[-1]})"), True
+    else:
+        why, fell = "set by the config", False
+    uses_local = mode in ("local-only", "local-first", "cloud-first")
+    engine = "local" if uses_local else "none"
+    choice = Choice("llm", engine if mode != "cloud-first" else "cloud+local", model if uses_local else None,
+                    f"{mode}: {why}", fell)
+    return b.model_copy(update={"mode": mode, "local": local}), choice
