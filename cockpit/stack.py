@@ -69,6 +69,12 @@ def _first(candidates: tuple[str, ...], present: Callable[[str], bool]) -> str |
     return next((c for c in candidates if present(c)), None)
 
 
+def model_name(name: str, candidates: tuple[str, ...]) -> str:
+    """``name``, or for 'auto' the first of ``candidates`` on disk (else the first, whose pull a
+    missing-model error then names): for an engine built from settings that ``choose`` never saw."""
+    return name if name != AUTO else (_first(candidates, on_disk()) or candidates[0])
+
+
 def choose(settings: Settings, present: Callable[[str], bool]) -> tuple[Settings, tuple[Choice, ...]]:
     """Concrete settings (no ``auto`` left) and one Choice per part."""
     asr, asr_choice = _asr(settings, present)

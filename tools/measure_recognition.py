@@ -17,17 +17,7 @@ from cockpit.config import Settings
 from cockpit.pipeline import Assistant
 from cockpit.scenario import driver_speech
 
-COMMANDS = [
-    "set the temperature to twenty two degrees", "set the passenger temperature to nineteen degrees",
-    "make it warmer", "I'm cold", "it's too hot in here", "lower the temperature",
-    "set the fan speed to three", "turn off the fan", "turn on the air conditioning", "switch off the a c",
-    "open my window a bit", "open the passenger window halfway", "close all the windows", "close the window",
-    "pause the music", "resume the music", "next track", "go back", "set the volume to five",
-    "turn it down", "turn it up", "mute", "unmute the radio",
-    "navigate to the airport", "take me home", "navigate to work",
-    "find the nearest gas station", "is there a coffee shop nearby", "find a charging station",
-    "what's my fuel level", "how far can I go", "check the tyre pressure", "what is the outside temperature",
-]
+from phrases import COMMANDS  # noqa: E402  (tools/)
 
 
 async def measure(rates: list[int], realtime: bool, snr: float | None = None, wake: str = "phrase") -> None:

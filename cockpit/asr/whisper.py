@@ -87,7 +87,8 @@ class WhisperStream:
             raise EngineMissing("faster-whisper is not installed", hint="pip install faster-whisper", code="asr-missing")
         from faster_whisper import WhisperModel
 
-        path = resolve_model_dir(self.w.model)
+        from cockpit.stack import ASR_CANDIDATES, model_name
+        path = resolve_model_dir(model_name(self.w.model, ASR_CANDIDATES[self.settings.language]))
         marker = path / "FIXTURE.json"
         if marker.exists():
             self.is_fixture = True

@@ -122,7 +122,8 @@ class LocalLLM:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         s = self.settings
-        self.path = resolve_model_file(s.model)
+        from cockpit.stack import LLM_CANDIDATES, model_name
+        self.path = resolve_model_file(model_name(s.model, LLM_CANDIDATES))
         with open(self.path, "rb") as fh:
             magic = fh.read(4)
         t0 = time.perf_counter()

@@ -149,13 +149,13 @@ def test_catalog_voice_not_pulled_is_engine_missing(tmp_path):
 
 
 def test_catalog_voice_copied_by_hand_is_found(tmp_path, piper_voice):
-    folder = tmp_path / "piper-en-lessac"
+    folder = tmp_path / "piper-en-joe"
     folder.mkdir()
-    shutil.copy(piper_voice, folder / "en_US-lessac-medium.onnx")
-    shutil.copy(piper_voice.with_name(piper_voice.name + ".json"), folder / "en_US-lessac-medium.onnx.json")
+    shutil.copy(piper_voice, folder / "en_US-joe-medium.onnx")
+    shutil.copy(piper_voice.with_name(piper_voice.name + ".json"), folder / "en_US-joe-medium.onnx.json")
     v = PiperVoice(PiperSettings(), models_dir=tmp_path)
     v.prepare()
-    assert v.model_path == folder / "en_US-lessac-medium.onnx"
+    assert v.model_path == folder / "en_US-joe-medium.onnx"
 
 
 def test_unknown_name_is_engine_missing(tmp_path):
