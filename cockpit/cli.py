@@ -70,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     check = cfg_sub.add_parser("check", help="validate config files; every problem with its key path and a hint")
     check.add_argument("files", nargs="+", type=Path)
 
+    errors = sub.add_parser("errors", help="every error code: stage, kind (fault | refusal | degraded), what the "
+                            "driver hears, and the fix")
+    errors.add_argument("--markdown", action="store_true", help="as a Markdown table (the README's copy)")
+
     skills = sub.add_parser("skills", help="the tools cockpit can use, with their policy")
     s_sub = skills.add_subparsers(dest="skills_command", required=True, metavar="ACTION")
     s_sub.add_parser("list", help="every tool (built-in and plug-in): side effect, driving rule, confirmation, arguments")
@@ -255,6 +259,14 @@ def main(argv: list[str] | None = None) -> int:
                 checks += vehicle_checks(settings.vehicle, Check)
             print(format_report(checks))
             return 1 if any(not c.ok and not c.optional for c in checks) else 0
+        if args.command == "errors":
+            from cockpit.errors import REGISTRY, table_markdown
+            if args.markdown:
+                print(table_markdown())
+            else:
+                for e in REGISTRY.values():
+                    print(f"{e.code:26} {e.stage:8} {e.kind:9} {e.spoken or '-'}\n{'':45}fix: {e.hint}")
+            return 0
         if args.command == "skills":
             from cockpit.skills.builtin import default_registry
             from cockpit.skills.listing import skills_table

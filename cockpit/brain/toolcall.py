@@ -159,8 +159,8 @@ class ToolCallParser:
             self._speak(self._buf, out)
         elif self._mode == "call":
             out.append(CallInvalid(self._buf.strip(), self._error(
-                f"the tool call was never closed with {CLOSE}", "tool-call-unterminated",
-                f"End every call with {CLOSE}.")))
+                f"the tool call was never closed with {CLOSE}", code="tool-call-unterminated",
+                hint=f"End every call with {CLOSE}.")))
         self._buf, self._mode = "", "text"
         return out
 
@@ -225,7 +225,7 @@ class ToolCallParser:
         self._scan = j
         return -1
 
-    def _error(self, message: str, code: str, hint: str) -> InvalidToolCall:
+    def _error(self, message: str, *, code: str, hint: str) -> InvalidToolCall:
         known = self._registry.names() if self._registry is not None else ()
         return InvalidToolCall(message, code=code, hint=hint, known=known)
 
@@ -234,7 +234,7 @@ class ToolCallParser:
             parsed = json.loads(raw)
         except json.JSONDecodeError as exc:
             return CallInvalid(raw, self._error(f"the tool call is not valid JSON: {exc}",
-                                                "tool-bad-json", _SHAPE + " as strict JSON."))
+                                                code="tool-bad-json", hint=_SHAPE + " as strict JSON."))
         try:
             if self._registry is None:
                 call = ToolCall(*_structure(parsed))

@@ -211,23 +211,23 @@ class PolicyGate:
         audit = {"kind": "", "tool": call.name, "arguments": call.as_dict()["arguments"], "source": Route(source).value,
                  "reason": "", "side_effect": policy.side_effect, "driving": driving.as_dict(),
                  "findings": ["policy-injection: " + f for f in findings]}
-        def refuse(code: str, spoken: str, reason: str) -> Refuse:
+        def refuse(*, code: str, spoken: str, reason: str) -> Refuse:
             return Refuse(clean, code, spoken, {**audit, "kind": "policy-refused", "code": code, "reason": reason})
 
         if not policy.allowed_while_moving and driving.moving:
             why = "the speed is unknown" if not driving.speed_known else f"the car is moving at {driving.speed_kmh:g} km/h"
-            return refuse("policy-moving", "I can only do that when the car is stopped.",
-                          f"{call.name} is not allowed while moving; {why}")
+            return refuse(code="policy-moving", spoken="I can only do that when the car is stopped.",
+                          reason=f"{call.name} is not allowed while moving; {why}")
         if policy.max_speed_kmh is not None and (not driving.speed_known or abs(driving.speed_kmh) > policy.max_speed_kmh):
-            return refuse("policy-speed", f"I can't do that above {policy.max_speed_kmh:g} km/h.",
-                          f"{call.name} is limited to {policy.max_speed_kmh:g} km/h; speed is {driving.speed_kmh}")
+            return refuse(code="policy-speed", spoken=f"I can't do that above {policy.max_speed_kmh:g} km/h.",
+                          reason=f"{call.name} is limited to {policy.max_speed_kmh:g} km/h; speed is {driving.speed_kmh}")
         if not policy.needs_confirmation:
             return Allow(clean, {**audit, "kind": "policy-allowed", "reason": f"{policy.side_effect} tool allowed"})
         if self._pending is not None and now > self._pending.expires_at:  # stale: the new one may ask
             audit["expired_pending"], self._pending = self._pending.call.name, None
         if self._pending is not None:
-            return refuse("policy-pending", "Please answer the question I asked first.",
-                          f"{self._pending.call.name} is already waiting for confirmation")
+            return refuse(code="policy-pending", spoken="Please answer the question I asked first.",
+                          reason=f"{self._pending.call.name} is already waiting for confirmation")
         expires_at = now + self.confirm_window_s
         confirm = Confirm(clean, readback(clean), expires_at,
                           {**audit, "kind": "policy-confirm-asked", "expires_at": expires_at,
