@@ -13,13 +13,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import piper  # noqa: F401  (piper-tts is a declared dependency: imported, never skipped)
 import pytest
 
 from cockpit.config import PiperSettings
 from cockpit.errors import EngineMissing, TtsError
 from cockpit.tts.piper import PiperVoice
-
-pytest.importorskip("piper")
 
 ROOT = Path(__file__).resolve().parents[2]
 TWO_SENTENCES = "Turning the temperature up. Opening the window."
