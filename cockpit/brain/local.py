@@ -18,6 +18,8 @@ import asyncio
 import importlib.util
 import logging
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -57,6 +59,65 @@ def resolve_model_file(name_or_path: str) -> Path:
         raise EngineMissing(f"no .gguf file in {folder}", hint=f"cockpit models pull {name_or_path}",
                             code="llm-model-missing")
     return ggufs[0]
+
+
+_PROBE = """
+import sys, llama_cpp
+llm = llama_cpp.Llama(sys.argv[1], n_ctx=128, n_threads=1, n_batch=64, verbose=False)
+llm.create_completion("one two three four five six seven eight nine ten " * 3, max_tokens=2, temperature=0.0)
+"""
+_repack_ok: dict[str, bool] = {}
+_params_lock = threading.Lock()
+
+
+def _cpu_has_amx() -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            return any(line.startswith("flags") and "amx_tile" in line.split() for line in fh)
+    except OSError:
+        return False
+
+
+def repack_works(path: Path) -> bool:
+    """May llama.cpp put this model's weights in its extra CPU buffers (repacked, Intel AMX)?
+
+    On a CPU that advertises AMX, one tiny decode runs in a subprocess first: some virtual machines
+    advertise AMX and allow the kernel request for it, yet fault on the first ``ldtilecfg``, which
+    kills the whole process with SIGSEGV (a batch of a few tokens reaches the AMX kernel). Elsewhere: yes, without a probe. Cached per process."""
+    if not _cpu_has_amx():
+        return True
+    key = str(path)
+    if False in _repack_ok.values():
+        return False  # the CPU's AMX unit faulted once: no need to crash another probe
+    if key not in _repack_ok:
+        done = subprocess.run([sys.executable, "-c", _PROBE, key], capture_output=True, timeout=120)
+        _repack_ok[key] = done.returncode == 0
+        if done.returncode != 0:
+            log.warning("llama.cpp's AMX/repacked weights crash on this CPU (probe exit %s): plain CPU buffers "
+                        "are used (brain.local.weight_repack: false to skip the probe)", done.returncode)
+    return _repack_ok[key]
+
+
+def load_llama(path: Path, repack: bool, **kwargs: Any) -> Any:
+    """``llama_cpp.Llama(path, **kwargs)`` with llama.cpp's ``use_extra_bufts`` set to ``repack``
+    (llama-cpp-python does not expose it: its default model params are swapped for the call)."""
+    import llama_cpp.llama as module
+
+    if repack:
+        return module.Llama(str(path), **kwargs)
+    with _params_lock:
+        default = module.llama_cpp.llama_model_default_params
+
+        def params():
+            p = default()
+            p.use_extra_bufts = False
+            return p
+
+        module.llama_cpp.llama_model_default_params = params
+        try:
+            return module.Llama(str(path), **kwargs)
+        finally:
+            module.llama_cpp.llama_model_default_params = default
 
 
 class ThinkFilter:
@@ -130,8 +191,9 @@ class LocalLLM:
         try:
             if magic != b"GGUF":
                 raise ValueError("not a GGUF file")
-            self.llm = llama_cpp.Llama(
-                str(self.path), n_ctx=s.n_ctx, n_threads=s.n_threads, n_threads_batch=s.n_threads, n_batch=s.n_batch,
+            repack = s.weight_repack if s.weight_repack is not None else repack_works(self.path)
+            self.llm = load_llama(
+                self.path, repack, n_ctx=s.n_ctx, n_threads=s.n_threads, n_threads_batch=s.n_threads, n_batch=s.n_batch,
                 n_gpu_layers=s.n_gpu_layers, flash_attn=s.flash_attn, seed=s.seed, verbose=False,
                 type_k=KV_TYPES[s.type_k] if s.type_k else None, type_v=KV_TYPES[s.type_v] if s.type_v else None)
         except Exception as exc:  # llama.cpp reports a truncated/corrupt file as ValueError

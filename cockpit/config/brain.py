@@ -38,6 +38,10 @@ class LocalLLMSettings(Section):
     """Sampling seed, for repeatable answers."""
     temperature: float = Field(0.2, ge=0.0)
     """Sampling temperature; 0 = greedy."""
+    weight_repack: bool | None = None
+    """llama.cpp's extra weight buffers (repacked layouts, Intel AMX tiles): faster on the CPUs that
+    have them. None = auto: on, except where a one-off probe in a subprocess finds that the CPU's AMX
+    unit faults (virtual machines that advertise AMX without allowing it)."""
     prefill: bool = True
     """While the driver is still speaking, evaluate the prompt up to their words (history and the
     vehicle context as they began), so after they stop only their words are left to evaluate."""
