@@ -1,8 +1,6 @@
 """Silero VAD (the model bundled in faster-whisper) run frame by frame on espeak-ng speech."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -174,22 +172,6 @@ def test_is_speech_uses_threshold(padded):
     assert sum(map(strict.is_speech, fs)) < sum(map(lax.is_speech, fs))
     with pytest.raises(ValueError):
         SileroVad(threshold=1.5)
-
-
-def test_cpu_time_per_second_of_audio(vad, padded):
-    audio = padded[0]
-    fs = frames(audio, vad.frame_samples)
-    vad.reset()
-    t0 = time.process_time()
-    w0 = time.perf_counter()
-    for _ in range(3):
-        for f in fs:
-            vad.probability(f)
-    cpu = time.process_time() - t0
-    wall = time.perf_counter() - w0
-    seconds = 3 * len(fs) * FRAME_S
-    print(f"\nSilero VAD: {cpu / seconds * 1000:.1f} ms CPU and {wall / seconds * 1000:.1f} ms wall "
-          f"per second of audio ({cpu / (3 * len(fs)) * 1e6:.0f} us CPU per 32 ms frame)")
 
 
 def test_missing_package_is_engine_missing(monkeypatch):
