@@ -140,12 +140,15 @@ def test_tokenizer_json_matches_vocabulary(tiny_dir):
     assert tok.decode(ids) == "Open the window, please!"
 
 
-def test_second_call_reuses_cached_fixture(tiny_dir):
-    before = (tiny_dir / "model.bin").stat().st_mtime_ns
-    t0 = time.monotonic()
+def test_second_call_reuses_cached_fixture(tiny_dir, monkeypatch):
+    before = {p.name: p.stat().st_mtime_ns for p in tiny_dir.iterdir()}
+
+    def rebuilt(*args, **kwargs):
+        raise AssertionError("a complete cached fixture was built again")
+    monkeypatch.setattr(mwf, "build_tokenizer", rebuilt)  # the first step of a build
+    monkeypatch.setattr(mwf, "_fill_spec", rebuilt)
     assert mwf.make_whisper_fixture(tiny_dir, preset="tiny") == tiny_dir
-    assert time.monotonic() - t0 < 1.0
-    assert (tiny_dir / "model.bin").stat().st_mtime_ns == before
+    assert {p.name: p.stat().st_mtime_ns for p in tiny_dir.iterdir()} == before  # nothing written
     assert mwf.is_complete(tiny_dir, "tiny")
     assert not mwf.is_complete(tiny_dir, "base")
 
@@ -180,14 +183,13 @@ def test_transcribe_runs_to_completion(tiny_model):
         max_new_tokens=16,
         condition_on_previous_text=False,
     )
-    segments = list(segments)  # consume the generator fully
-    elapsed = time.monotonic() - t0
+    segments = list(segments)  # consume the generator fully (a hang is the per-test timeout's)
     print("\nwhisper tiny fixture transcribe(2 s) in %.2fs: %d segment(s), language=%r"
-          % (elapsed, len(segments), info.language))
+          % (time.monotonic() - t0, len(segments), info.language))
     assert isinstance(info.language, str) and info.language
     assert 0.0 <= info.language_probability <= 1.0
     assert info.duration == pytest.approx(2.0)
+    assert segments, "the real decode path produced no segment"
     for seg in segments:
         assert isinstance(seg.text, str)
         assert 0.0 <= seg.start <= seg.end
-    assert elapsed < 30.0
