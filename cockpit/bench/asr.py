@@ -1,7 +1,8 @@
 """`cockpit bench asr`: the speech-in figures, measured in one run on this machine.
 
 - VAD CPU: process time per second of audio for each detector, over a minute of speech in
-  cabin noise.
+  cabin noise; the same for the openWakeWord spotter (wake.mode model), which runs on every
+  frame too: the real hey_jarvis model when pulled, else fixture models of the real shapes.
 - Per recogniser (PocketSphinx grammar, and each Whisper shape): real-time factor of the
   final decode, and end of speech -> final transcript through the real pipeline with the
   simulated microphone at real-time pace (what a driver waits for after the endpointer).
@@ -41,6 +42,36 @@ def vad_cpu_ms_per_s(engine: str, audio: np.ndarray) -> float:
     t0 = time.process_time()
     for i in range(0, len(audio) - n + 1, n):
         vad.is_speech(audio[i:i + n])
+    return 1000 * (time.process_time() - t0) / (len(audio) / 16000)
+
+
+def wake_models(cache: Path) -> tuple[dict, bool]:
+    """openWakeWord settings for the real hey_jarvis model when pulled, else for fixture models of
+    the real shapes (tools/make_oww_fixture.py); and whether they are the fixture."""
+    from cockpit import models
+    real = models.models_dir() / "openwakeword"
+    files = {"models": [str(real / "hey_jarvis_v0.1.onnx")], "melspec_model": str(real / "melspectrogram.onnx"),
+             "embedding_model": str(real / "embedding_model.onnx")}
+    if all(Path(f).is_file() for f in (*files["models"], files["melspec_model"], files["embedding_model"])):
+        return files, False
+    sys.path.insert(0, str(REPO / "tools"))
+    from make_oww_fixture import make_oww_fixture
+    fx = make_oww_fixture(cache / "oww")
+    return {"models": [str(fx.classifier)], "melspec_model": str(fx.melspec), "embedding_model": str(fx.embedding)}, True
+
+
+def wake_cpu_ms_per_s(files: dict, audio: np.ndarray) -> float:
+    """Process time per second of audio of the openWakeWord spotter fed 30 ms frames; a detection
+    restarts it, as the pipeline does (the fixture's classifier fires on any loud speech)."""
+    from cockpit.config import OpenWakeWordSettings
+    from cockpit.wake.openwakeword import ModelSpotter
+    spotter = ModelSpotter(OpenWakeWordSettings(**files, threads=1))
+    spotter.prepare()
+    spotter.start()
+    t0 = time.process_time()
+    for i in range(0, len(audio), 480):
+        if spotter.feed(audio[i:i + 480]) is not None:
+            spotter.start()
     return 1000 * (time.process_time() - t0) / (len(audio) / 16000)
 
 
@@ -85,6 +116,10 @@ def run(shapes: list[str], out_dir: Path, progress=print) -> dict:
     for engine in ("webrtc", "silero"):
         result["vad"][engine] = round(vad_cpu_ms_per_s(engine, noisy), 2)
         progress(f"vad {engine}: {result['vad'][engine]} ms CPU per second of audio")
+    files, fixture = wake_models(REPO / ".cache" / "fixtures")
+    result["wake"] = {"model": Path(files["models"][0]).stem, "fixture": fixture,
+                      "cpu_ms_per_s": round(wake_cpu_ms_per_s(files, noisy), 2)}
+    progress(f"wake {result['wake']['model']}: {result['wake']['cpu_ms_per_s']} ms CPU per second of audio")
     base = {"wake": {"mode": "none"}, "audio": {"output": {"sink": "none"}}, "tts": {"engine": "espeak"},
             "brain": {"mode": "fastpath-only"}}
     runs = [("sphinx grammar", parse_config({**base, "asr": {"engine": "sphinx"}}), False)]
@@ -107,8 +142,11 @@ def run(shapes: list[str], out_dir: Path, progress=print) -> dict:
 
 
 def table(result: dict) -> str:
-    lines = ["| VAD | CPU per second of audio |", "|---|---|"]
+    lines = ["| VAD / wake | CPU per second of audio |", "|---|---|"]
     lines += [f"| {k} | {v:.2f} ms |" for k, v in result["vad"].items()]
+    if "wake" in result:
+        w = result["wake"]
+        lines.append(f"| wake: openWakeWord {w['model']}{' (fixture)' if w['fixture'] else ''} | {w['cpu_ms_per_s']:.2f} ms |")
     lines += ["", "| recogniser | model | end of speech -> final, p50 / max | real-time factor (final decode) |",
               "|---|---|---|---|"]
     for r in result["asr"]:

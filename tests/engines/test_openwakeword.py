@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -145,17 +144,6 @@ def test_corrupt_file_is_a_clear_error(fx, tmp_path):
     bad.write_bytes(fx.classifier.read_bytes()[:50])
     with pytest.raises(CockpitError, match="truncated.onnx.*not a loadable ONNX model"):
         ModelSpotter(settings(fx, models=[bad])).prepare()
-
-
-def test_speed(spotter, speech):
-    audio = np.tile(speech("turn on the air conditioning", 160), 3)
-    spotter.start()
-    t = time.perf_counter()
-    for i in range(0, len(audio), 480):
-        spotter.feed(audio[i:i + 480])
-    per_s = (time.perf_counter() - t) / (len(audio) / RATE)
-    print(f"\nopenWakeWord fixture pipeline: {per_s * 1000:.2f} ms per second of audio (30 ms frames)")
-    assert per_s < 0.25
 
 
 def test_model_wake_mode_in_the_pipeline(fx, speech):

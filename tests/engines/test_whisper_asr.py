@@ -7,8 +7,6 @@ import json
 import subprocess
 import sys
 
-import time
-
 import numpy as np
 import pytest
 
@@ -35,32 +33,65 @@ def test_local_agreement_commits_only_what_two_hypotheses_share():
     assert agreed_prefix([], "a b".split()) == []
 
 
-def test_stream_emits_partials_then_final_and_commits_monotonically(whisper_tiny, speech):
-    probe = WhisperStream(settings(whisper_tiny).asr)
-    probe.prepare()
-    t0 = time.perf_counter()
-    probe._decode(np.zeros(16000 * 3, np.float32), prefix=None)
-    # an interval this machine keeps up with: where a decode is slower than the interval,
-    # periodic partials give way to decoding at pauses (the next tests)
-    interval_ms = max(800, int(3000 * (time.perf_counter() - t0)))
-    asr = WhisperStream(settings(whisper_tiny, partial_interval_ms=interval_ms).asr)
+class DecodeClock:
+    """Stands in for ``time`` in cockpit.asr.whisper, whose only use of it is timing each decode
+    (one reading before, one after): every decode then 'takes' ``decode_s``, whatever this busy
+    machine did, so how often the stream re-decodes is a pure function of the audio."""
+
+    def __init__(self, decode_s: float):
+        self.decode_s, self.now = decode_s, 0.0
+
+    def perf_counter(self) -> float:
+        self.now += self.decode_s  # each reading is one decode later than the one before
+        return self.now
+
+
+def _stream_partials(model_dir, audio, decode_s: float, monkeypatch, interval_ms: int = 800):
+    import cockpit.asr.whisper as whisper
+    monkeypatch.setattr(whisper, "time", DecodeClock(decode_s))
+    asr = WhisperStream(settings(model_dir, partial_interval_ms=interval_ms).asr)
     asr.prepare()
-    assert asr.is_fixture
-    audio = speech("set the temperature to twenty two degrees and open the passenger window halfway please", 150)
+    covered = _counting(asr)
     asr.start()
     partials: list[Partial] = []
     for i in range(0, len(audio), 512):
-        p = asr.feed(audio[i:i + 512])
+        p = asr.feed(audio[i:i + 512])  # voiced throughout: no pause, only periodic partials
         if p is not None:
             partials.append(p)
+    return asr, partials, covered
+
+
+def test_stream_emits_partials_then_final_and_commits_monotonically(whisper_tiny, speech, monkeypatch):
+    audio = speech("set the temperature to twenty two degrees and open the passenger window halfway please", 150)
+    asr, partials, covered = _stream_partials(whisper_tiny, audio, 0.1, monkeypatch)
+    assert asr.is_fixture
+    # decodes keep up (0.1 s < 800 ms): one partial per 800 ms of audio, each covering all of it so far
+    assert len(audio) >= 3 * 12800
+    assert [round(p.audio_s * 16000) for p in partials] == [12800 * (k + 1) for k in range(len(audio) // 12800)]
+    assert covered == [round(p.audio_s, 2) for p in partials]
     final = asr.finish()
-    assert len(partials) >= max(1, len(audio) // (16 * interval_ms) - 1)
     committed = [p.committed.split() for p in partials]
     for earlier, later in zip(committed, committed[1:]):
         assert later[:len(earlier)] == earlier  # committed words are never retracted
+    assert covered[-1] == round(len(audio) / 16000, 2)  # the final heard the words after the last partial
     assert isinstance(final.text, str)
     if committed[-1]:
         assert final.text.lower().startswith(" ".join(committed[-1]).lower())
+
+
+def test_slow_decodes_space_partials_out_and_slower_ones_stop_them(whisper_tiny, speech, monkeypatch):
+    """A board never builds a backlog: re-decoding waits 1.5x the last decode; where one decode takes
+    longer than the interval, periodic partials stop (only pauses and the final are decoded)."""
+    audio = speech("set the temperature to twenty two degrees and open the passenger window halfway please", 150)
+    _, partials, _ = _stream_partials(whisper_tiny, audio, 0.7, monkeypatch)  # 1.5 x 0.7 s > 800 ms
+    times = [p.audio_s for p in partials]
+    assert len(times) >= 2 and times[0] == 0.8  # the first decode's time is not known before it
+    assert all(later - earlier >= 1.05 for earlier, later in zip(times, times[1:]))
+    assert len(times) <= 1 + (len(audio) / 16000 - 0.8) / 1.05
+    asr, partials, covered = _stream_partials(whisper_tiny, audio, 1.0, monkeypatch)  # slower than 800 ms
+    assert [p.audio_s for p in partials] == [0.8] and covered == [0.8]
+    asr.finish()
+    assert covered == [0.8, round(len(audio) / 16000, 2)]
 
 
 def test_pipeline_orders_partial_before_final_transcript(whisper_tiny, speech):
