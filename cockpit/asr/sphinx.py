@@ -18,7 +18,12 @@ from cockpit.config import AsrSettings
 from cockpit.errors import EngineMissing
 
 # Grammar words missing from the bundled CMU dictionary, with ARPAbet pronunciations.
-EXTRA_PRONUNCIATIONS = {"unmute": "AH N M Y UW T", "halal": "HH AH L AA L"}
+EXTRA_PRONUNCIATIONS = {
+    "unmute": "AH N M Y UW T", "halal": "HH AH L AA L", "unpause": "AH N P AO Z",
+    "defog": "D IY F AA G", "defogger": "D IY F AA G ER", "defroster": "D IY F R AO S T ER",
+    "demist": "D IY M IH S T", "demister": "D IY M IH S T ER", "fogged": "F AA G D", "fogging": "F AA G IH NG",
+    "misting": "M IH S T IH NG", "windscreen": "W IH N D S K R IY N",
+}
 
 
 def dictionary_words() -> set[str]:

@@ -2,6 +2,10 @@
 
 The same rules compile to the JSGF grammar the offline recogniser listens with
 (:func:`FastPath.jsgf`), so anything the recogniser can hear, the fast path can parse.
+
+A transcript either matches a rule completely (:class:`Match`: act on it), matches a rule with
+an askable argument left out (:class:`Partial`: "turn on the seat heating" -> ask whose seat),
+or matches nothing (None: the model tiers, or "not understood"). Only a full match acts.
 """
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cockpit.brain import commands_en
-from cockpit.brain.grammar import Compiler, Node, SlotType, parse_pattern, slot_refs, words_of
+from cockpit.brain.grammar import ASK, Compiler, Node, SlotType, parse_pattern, slot_refs, words_of
 from cockpit.events import ToolCall
 
 
@@ -21,8 +25,8 @@ class CompiledRule:
     tree: Node
     regex: re.Pattern[str]
     fixed: dict[str, Any]
-    slot_of: dict[str, str]
-    """argument name -> slot type name"""
+    asks: tuple[str, ...] = ()
+    """Arguments this rule may leave out (askable slots, ASK in ``fixed``), in pattern order."""
 
 
 @dataclass(frozen=True)
@@ -32,11 +36,22 @@ class Match:
     """The pattern that matched (for the turn summary's 'why')."""
 
 
+@dataclass(frozen=True)
+class Partial:
+    """A command with arguments missing: ``tool`` with ``known`` arguments, ``missing`` to ask for."""
+
+    tool: str
+    known: dict[str, Any]
+    missing: tuple[str, ...]
+    rule: str
+
+
 class FastPath:
     """Parses a transcript into a tool call, or returns None when no rule matches.
 
-    A language is a grammar module (RULES, SLOTS, POLITE_PREFIX/SUFFIX), a word ``joiner``
-    (' ' for English, '' for Mandarin) and a ``normalize`` function; subclasses set those.
+    A language is a grammar module (RULES, SLOTS, POLITE_PREFIX/SUFFIX, QUESTIONS, DIALOG), a
+    word ``joiner`` (' ' for English, '' for Mandarin) and a ``normalize`` function; subclasses
+    set those.
     """
 
     joiner = " "
@@ -53,62 +68,96 @@ class FastPath:
         prefix = prefix or g.POLITE_PREFIX
         suffix = suffix or g.POLITE_SUFFIX
         self.slots = slots or g.SLOTS
+        self.questions: dict[tuple[str, str], tuple[str, str]] = dict(getattr(g, "QUESTIONS", {}))
+        """(tool, argument) -> (the question, the slot type its answer is)"""
         self._compiler = Compiler(self.slots, joiner=self.joiner)
         self._prefix = parse_pattern(prefix)
         self._suffix = parse_pattern(suffix)
         pre = self._compiler.regex(self._prefix)
         suf = self._compiler.regex(self._suffix)
-        self.rules: list[CompiledRule] = []
-        for tool, pattern, fixed in rules or g.RULES:
+        table = rules if rules is not None else list(g.RULES) + list(getattr(g, "PARTIAL_RULES", []))
+        closed, open_ = [], []
+        for tool, pattern, fixed in table:
             tree = parse_pattern(pattern)
             body = self._compiler.regex(tree)
             regex = re.compile(f"(?:{pre})?(?:{body})(?:{suf})?")
-            slot_of = {ref.arg: ref.slot for ref in slot_refs(tree)}
-            self.rules.append(CompiledRule(tool, pattern, tree, regex, dict(fixed), slot_of))
+            refs = slot_refs(tree)
+            asks = [a for a, v in fixed.items() if v is ASK]
+            for ref in refs:
+                if ref.askable and ref.arg not in asks:
+                    asks.append(ref.arg)
+            rule = CompiledRule(tool, pattern, tree, regex, {k: v for k, v in fixed.items() if v is not ASK},
+                                tuple(asks))
+            (open_ if any(self.slots[r.slot].open_text for r in refs) else closed).append(rule)
+        self.rules: list[CompiledRule] = closed + open_
+        """Closed-vocabulary rules first: a free-text slot ('take me to ...') is the last resort."""
 
     def parse(self, text: str) -> Match | None:
+        """The tool call of a COMPLETE command, else None (a partial command is not one)."""
+        found = self.match(text)
+        return found if isinstance(found, Match) else None
+
+    def match(self, text: str) -> Match | Partial | None:
+        """A complete command if any rule matches completely, else a partial one, else None."""
         norm = self.normalize(text)
         if not norm:
             return None
         subject = " " + norm
+        partial: Partial | None = None
         for rule in self.rules:
             m = rule.regex.fullmatch(subject)
             if m is None:
                 continue
-            args = dict(rule.fixed)
-            for group, value in m.groupdict().items():
-                if value is None:
-                    continue
-                arg, _, _ = group.partition("__")
-                try:
-                    args[arg] = self.slots[rule.slot_of[arg]].parse(value, self.joiner)
-                except (KeyError, ValueError):
-                    break
-            else:
+            args = self._arguments(rule, m)
+            if args is None:
+                continue
+            missing = tuple(a for a in rule.asks if a not in args)
+            if not missing:
                 return Match(ToolCall(rule.tool, args), rule.pattern)
-        return None
+            if partial is None:
+                partial = Partial(rule.tool, args, missing, rule.pattern)
+        return partial
+
+    def _arguments(self, rule: CompiledRule, m: re.Match[str]) -> dict[str, Any] | None:
+        args = dict(rule.fixed)
+        for group, value in m.groupdict().items():
+            if value is None:
+                continue
+            arg, slot, _n = group.split("__")  # named by the compiler: arg__slot__counter
+            try:
+                args[arg] = self.slots[slot].parse(value, self.joiner)
+            except (KeyError, ValueError):
+                return None
+        return args
+
+    def answer_slot(self, tool: str, arg: str) -> tuple[str, SlotType] | None:
+        """(question, answer slot) for a missing argument, if the grammar knows how to ask."""
+        entry = self.questions.get((tool, arg))
+        return (entry[0], self.slots[entry[1]]) if entry else None
 
     def jsgf(self, name: str = "cockpit", wake: str | None = None, dialog: bool = False) -> str:
         """The command grammar as JSGF, for PocketSphinx. Rule ``<command>`` is public.
 
         ``wake`` (e.g. 'cockpit') lets an utterance begin with '[hey | okay] cockpit', so the
         wake phrase and the command can be said in one breath. ``dialog`` gives the grammar of
-        answers to a read-back instead (yes / no / cancel ...), used only while one is pending.
+        answers instead — to a read-back (yes / no / cancel ...) and to the fast path's own
+        questions ("for me", "the passenger", "three") — used only while one is pending.
         """
         c = self._compiler
         lines = ["#JSGF V1.0;", f"grammar {name};", ""]
         bodies = [f"<r{i}>" for i in range(len(self.rules))]
         head = f"[ [ hey | okay ] {wake.lower()} ] " if wake else ""
+        answers = sorted({slot for _q, slot in self.questions.values()})
         if dialog:
-            lines.append(f"public <command> = {head}<dialog>;")
+            lines.append(f"public <command> = {head}( <dialog> | " + " | ".join(f"<{s}>" for s in answers) + " );")
         else:
             lines.append(f"public <command> = {head}[ {c.jsgf(self._prefix)} ] ( {' | '.join(bodies)} ) "
                          f"[ {c.jsgf(self._suffix)} ];")
         lines.append("<dialog> = " + " | ".join(getattr(self.grammar, "DIALOG", ["yes", "no"])) + ";")
         for i, rule in enumerate(self.rules):
             lines.append(f"<r{i}> = {c.jsgf(rule.tree)};")
-        used = sorted({ref.slot for r in self.rules for ref in slot_refs(r.tree)})
-        for slot in used:
+        used = {ref.slot for r in self.rules for ref in slot_refs(r.tree)} | set(answers)
+        for slot in sorted(used):
             phrases = sorted(self.slots[slot].values)
             lines.append(f"<{slot}> = " + " | ".join(phrases) + ";")
         return "\n".join(lines) + "\n"
@@ -117,8 +166,8 @@ class FastPath:
         """Every word the grammar can produce."""
         words = words_of(self._prefix, self.slots) | words_of(self._suffix, self.slots)
         words |= {w for phrase in getattr(self.grammar, "DIALOG", []) for w in phrase.split()}
+        for _q, slot in self.questions.values():
+            words |= {w for phrase in self.slots[slot].values for w in phrase.split()}
         for rule in self.rules:
             words |= words_of(rule.tree, self.slots)
         return words
-
-

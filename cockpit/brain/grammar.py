@@ -8,6 +8,8 @@ Pattern syntax, one per intent variant::
 - ``[ ... ]``       optional
 - ``( a | b )``     alternatives
 - ``{arg:slot}``    a slot of a named type; its value becomes tool argument ``arg``
+- ``{arg:slot?}``   the same slot, which the driver may leave out: then the command is *partial*
+                    and the fast path asks for ``arg`` (the language's QUESTIONS table says how)
 
 Both compilations come from one parse tree, so what the recogniser can hear and what the
 fast path can parse never drift apart. ``joiner`` is ' ' for English and '' for Mandarin.
@@ -28,6 +30,8 @@ class Word:
 class SlotRef:
     arg: str
     slot: str
+    askable: bool = False
+    """``{arg:slot?}``: may be missing; a match without it is a partial command that asks for it."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,10 @@ class Opt:
 
 Node = Union[Word, SlotRef, Seq, Alt, Opt]
 
-_TOKEN = re.compile(r"\s*(\[|\]|\(|\)|\||\{[a-z_]+:[a-z_]+\}|[^\s\[\]()|{}]+)")
+ASK = ...
+"""In a rule's fixed arguments, ``{"window": ASK}`` says the words name no window: ask for it."""
+
+_TOKEN = re.compile(r"\s*(\[|\]|\(|\)|\||\{[a-z_]+:[a-z_]+\??\}|[^\s\[\]()|{}]+)")
 
 
 class PatternError(ValueError):
@@ -94,7 +101,7 @@ def _parse_seq(tokens: list[str], text: str) -> tuple[Node, list[str]]:
             items.append(inner if tok == "(" else Opt(inner))
         elif tok.startswith("{"):
             arg, slot = tok[1:-1].split(":")
-            items.append(SlotRef(arg, slot))
+            items.append(SlotRef(arg, slot.rstrip("?"), slot.endswith("?")))
         else:
             items.append(Word(tok))
     if not items:
@@ -108,13 +115,15 @@ class SlotType:
 
     ``values`` maps each spoken phrase to its value; ``extra_regex`` admits forms that the
     recogniser never produces but a typed request may (digits, free-text destinations);
-    ``convert`` turns such a match into a value.
+    ``convert`` turns such a match into a value. ``open_text``: the extra regex takes any words
+    (a destination, a contact), so rules using it are tried after every closed rule.
     """
 
     name: str
     values: dict[str, object]
     extra_regex: str = ""
     convert: Callable[[str], object] | None = None
+    open_text: bool = False
 
     def parse(self, text: str, joiner: str) -> object:
         key = joiner.join(text.split()) if joiner == "" else " ".join(text.split())
@@ -149,7 +158,8 @@ class Compiler:
             if slot.extra_regex:
                 alts.append(slot.extra_regex)
             self._counter += 1
-            return f"(?:{sep}(?P<{node.arg}__{self._counter}>" + "|".join(alts) + "))"
+            group = f"(?:{sep}(?P<{node.arg}__{node.slot}__{self._counter}>" + "|".join(alts) + "))"
+            return group + "?" if node.askable else group
         if isinstance(node, Seq):
             return "".join(self.regex(i) for i in node.items)
         if isinstance(node, Alt):
@@ -167,7 +177,7 @@ class Compiler:
         if isinstance(node, Word):
             return " ".join(node.text) if self.joiner == "" else node.text
         if isinstance(node, SlotRef):
-            return f"<{node.slot}>"
+            return f"[ <{node.slot}> ]" if node.askable else f"<{node.slot}>"
         if isinstance(node, Seq):
             return " ".join(self.jsgf(i) for i in node.items)
         if isinstance(node, Alt):
