@@ -148,10 +148,31 @@ call ::= "{\"name\": \"climate_set_fan\", \"arguments\": {\"level\": " [1-5] "}}
     assert call["name"] == "climate_set_fan" and 1 <= call["arguments"]["level"] <= 5
 
 
-def test_warm_prefix_is_reused(llm):
+def test_warm_prefix_is_reused(llm, monkeypatch):
+    """The static prefix is evaluated once: warming it again evaluates nothing new, and a turn after
+    it evaluates only its own suffix (llama.cpp's prefix match against its KV cache)."""
+    evaluated: list[tuple[int, int]] = []  # per llama.cpp eval: (tokens already in the cache, tokens evaluated)
+    real = llm.llm.eval
+
+    def spy(tokens):
+        evaluated.append((llm.llm.n_tokens, len(tokens)))
+        return real(tokens)
+
+    monkeypatch.setattr(llm.llm, "eval", spy)
+    prefix = llm._tokens(llm.render([SYSTEM], [FAN_TOOL], add_generation_prompt=False))
+    turn = llm._tokens(llm.render([SYSTEM, USER], [FAN_TOOL]))
+    assert len(prefix) > 100 and turn[:len(prefix)] == prefix
+    llm.llm.reset()  # forget what earlier tests left in the cache
     first = llm.warm([SYSTEM], [FAN_TOOL])
+    assert evaluated == [(0, len(prefix))] and llm.llm.n_tokens == len(prefix)  # cold: all of it, once
+    evaluated.clear()
     again = llm.warm([SYSTEM], [FAN_TOOL])
-    print(f"\nwarm prefix: first {first * 1000:.1f} ms, again {again * 1000:.1f} ms")
+    assert sum(n for _, n in evaluated) <= 1  # cached (at most the last token again, to refresh its logits)
+    evaluated.clear()
+    list(llm.stream_chat([SYSTEM, USER], [FAN_TOOL], max_tokens=1))
+    assert evaluated[0] == (len(prefix), len(turn) - len(prefix))  # the turn: its own tokens only
+    print(f"\nwarm prefix of {len(prefix)} tokens: first {first * 1000:.1f} ms, again {again * 1000:.1f} ms; "
+          f"the turn evaluated {len(turn) - len(prefix)} tokens")
 
 
 def test_missing_model_file(tmp_path):
@@ -186,29 +207,35 @@ def test_think_blocks_are_never_yielded(pieces):
 
 
 def test_astream_decodes_ahead_while_the_loop_is_busy_and_stops_when_left(llm, monkeypatch):
-    produced: list[float] = []
+    produced: list[int] = []  # one entry per token llama.cpp handed out, on the LLM thread
+    more = threading.Condition()
     real = llm.llm.create_completion
 
     def spy(*args, **kwargs):
         for chunk in real(*args, **kwargs):
-            produced.append(time.perf_counter())
+            with more:
+                produced.append(1)
+                more.notify_all()
             yield chunk
 
     monkeypatch.setattr(llm.llm, "create_completion", spy)
 
     async def consume():
-        taken = []
+        taken, ahead = 0, None
         async for _ in llm.astream([SYSTEM, USER], max_tokens=900):
-            taken.append(time.perf_counter())
-            if len(taken) == 1:
-                await asyncio.sleep(0.05)  # the loop is busy (parsing, speech): decoding goes on
-            if len(taken) == 3:
+            taken += 1
+            if taken == 1:
+                # the loop is busy (parsing, speech) and blocked: it takes nothing, yet tokens keep
+                # coming (a stream stepped only on request would never reach 5 more: this waits out)
+                at = len(produced)
+                with more:
+                    ahead = more.wait_for(lambda: len(produced) >= at + 5, timeout=120)
+            if taken == 3:
                 break  # a barge-in: the caller leaves
-        await asyncio.sleep(0.3)
-        return taken
+        await llm._thread.run(lambda: None)  # queued behind the decode: runs once llama.cpp stopped
+        return ahead
 
-    taken = asyncio.run(consume())
-    assert sum(1 for t in produced if t < taken[1]) >= 5  # decoded while the first delta was handled
+    assert asyncio.run(consume()), "no token was decoded while the loop was busy with the first"
     assert len(produced) < 900  # leaving the stream stopped llama.cpp long before max_tokens
 
 
