@@ -4,6 +4,8 @@ Replies are text plus ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>
 Qwen3 may think inside ``<think>...</think>`` (never spoken). :class:`ToolCallParser` yields
 :class:`Speech` as soon as text cannot start a tag, then :class:`CallReady`/:class:`CallInvalid`;
 :func:`validate` checks one call and :func:`repair_prompt` words the correction. Pure, no I/O.
+A tag or block removed between two words leaves a space ("a<think>...</think>b" is said "a b"),
+so removing one never joins the text around it into a word, or into a tag.
 """
 from __future__ import annotations
 
@@ -141,6 +143,8 @@ class ToolCallParser:
         self._in_string = False
         self._escape = False
         self._lstrip = True  # drop leading whitespace: at the start and after a block
+        self._gap = False  # a tag or block came right after a word: it separates like a space
+        self._after_word = False  # the last character spoken is not whitespace
 
     def feed(self, delta: str) -> list[Parsed]:
         """Consume one delta; return what became certain."""
@@ -167,7 +171,10 @@ class ToolCallParser:
     def _speak(self, text: str, out: list[Parsed]) -> None:
         text = text.lstrip() if self._lstrip else text
         if text:
-            self._lstrip = False
+            if self._gap and not text[0].isspace():
+                text = " " + text
+            self._lstrip = self._gap = False
+            self._after_word = not text[-1].isspace()
             out.append(Speech(text))
 
     def _step(self, out: list[Parsed]) -> bool:
@@ -186,6 +193,7 @@ class ToolCallParser:
                 self._mode, self._scan, self._in_string, self._escape = "call", 0, False, False
             elif tag == THINK_OPEN:
                 self._mode = "think"
+            self._gap = self._after_word  # "a<think>.</think>b" is heard "a b"; "<think</tool_call>>" never "<think>"
             return True
         if self._mode == "think":
             i = self._buf.find(THINK_CLOSE)
