@@ -306,8 +306,9 @@ def test_silent_stall_counts_as_lost(devices):
 
 
 def test_stop_cuts_the_backoff_short(devices):
+    backoff = 30.0
     card = FakeCard()
-    mic = Microphone(opts(retry_initial_s=30.0), opener=card)
+    mic = Microphone(opts(retry_initial_s=backoff), opener=card)
 
     async def scenario():
         run = Run(mic)
@@ -318,8 +319,8 @@ def test_stop_cuts_the_backoff_short(devices):
         await run.finish()
         return time.monotonic() - started
 
-    assert asyncio.run(scenario()) < 1.0
-    assert card.streams[0].closed and len(card.opened) == 1
+    assert asyncio.run(scenario()) < backoff / 10  # against the backoff it cut short, 10x margin
+    assert card.streams[0].closed and len(card.opened) == 1  # and it never reopened
 
 
 def test_cancelling_the_consumer_closes_the_stream(devices):
