@@ -89,13 +89,16 @@ def _speed(knots: str, kmh: str = "") -> float | None:
 
 
 def _utc(hms: str, dmy: str) -> str | None:
-    """RMC's hhmmss[.ss] and ddmmyy -> ISO 8601 UTC; None when either is empty."""
+    """RMC's hhmmss[.ss] and ddmmyy -> ISO 8601 UTC; None when either is empty.
+
+    The two-digit year is 1980-2079: GPS time starts in 1980 (``%y`` would read 69 as 1969)."""
     if not hms or not dmy:
         return None
     try:
         if not _DATETIME.fullmatch(dmy + hms):
             raise ValueError
-        when = datetime.strptime(dmy + hms, "%d%m%y%H%M%S" + (".%f" if "." in hms else ""))
+        century = "19" if int(dmy[4:]) >= 80 else "20"
+        when = datetime.strptime(dmy[:4] + century + dmy[4:] + hms, "%d%m%Y%H%M%S" + (".%f" if "." in hms else ""))
     except ValueError:
         raise NmeaGarbage(f"bad time {hms!r} or date {dmy!r}") from None
     return when.replace(tzinfo=timezone.utc).isoformat()
