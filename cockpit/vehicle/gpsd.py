@@ -37,11 +37,15 @@ def _number(report: dict, key: str, low: float, high: float) -> float | None:
     value = report.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"TPV {key}={value!r} is not a number")
-    if not low <= value <= high:
-        raise ValueError(f"TPV {key}={value!r} is out of range [{low}, {high}]")
-    return float(value)
+    try:
+        number = math.nan if isinstance(value, bool) or not isinstance(value, (int, float)) else float(value)
+    except OverflowError:  # an integer no float can hold
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"TPV {key}={value!r:.40} is not a number")
+    if not low <= number <= high:
+        raise ValueError(f"TPV {key}={value!r:.40} is out of range [{low}, {high}]")
+    return number
 
 
 def tpv_to_vss(report: dict) -> dict[str, object] | None:
@@ -81,7 +85,10 @@ def tpv_to_vss(report: dict) -> dict[str, object] | None:
 
 
 class LineBuffer:
-    """Reassembles newline-terminated lines from arbitrary chunks; an over-long line becomes None."""
+    """Reassembles newline-terminated lines from arbitrary chunks; an over-long line becomes None.
+
+    A line ends at LF (one CR before it is part of CR LF); longer than ``limit`` is over-long,
+    however the bytes arrive; at most ``limit + 1`` bytes are kept between chunks."""
 
     def __init__(self, limit: int = MAX_LINE) -> None:
         self.limit = limit
@@ -93,13 +100,13 @@ class LineBuffer:
         out: list[bytes | None] = []
         self._buf += data
         while (end := self._buf.find(b"\n")) >= 0:
-            line = bytes(self._buf[:end]).rstrip(b"\r")
+            line = bytes(self._buf[:end - 1 if end and self._buf[end - 1] == 0x0D else end])  # CR LF
             del self._buf[:end + 1]
             if self._skipping:
                 self._skipping = False  # the tail of a line already reported
             else:
                 out.append(line if len(line) <= self.limit else None)
-        if len(self._buf) > self.limit:
+        if len(self._buf) - self._buf.endswith(b"\r") > self.limit:  # over-long, whatever comes next
             if not self._skipping:
                 out.append(None)
             self._skipping = True
