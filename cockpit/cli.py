@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--say", metavar="TEXT", action="append",
                      help="text spoken by espeak-ng into the simulated microphone; repeat for a dialog "
                           "(--say 'hey cockpit, order a large latte from bean there' --say yes)")
-    src.add_argument("--text", metavar="TEXT", help="typed text: skips speech recognition")
+    src.add_argument("--text", metavar="TEXT", help="typed text: skips speech recognition (typed text never "
+                     "confirms a transaction: a read-back is answered by voice, --say ... --say yes)")
     src.add_argument("--mic", action="store_true", help="listen on the real microphone (audio.input) until Ctrl-C")
     sim.add_argument("--config", type=Path, help="config YAML (default: built-in defaults)")
     sim.add_argument("--out", type=Path, help="write the spoken answer to this WAV file")
@@ -80,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="check or read the tamper-evident audit log")
     a_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    for name, text in (("verify", "check the hash chain; exit 1 naming the first bad line"),
+    for name, text in (("verify", "check the hash chain of every segment; list the breaks a later segment "
+                                  "recorded; exit 1 naming the first unrecorded break"),
                        ("show", "print the entries")):
         a = a_sub.add_parser(name, help=text)
         a.add_argument("--config", type=Path, help="config whose session.audit_log to read")
@@ -211,13 +213,10 @@ def _audit(args: argparse.Namespace) -> int:
         for e in log.entries():
             print(json.dumps(e, ensure_ascii=False))
         return 0
+    from cockpit.skills.audit import describe
     verdict = log.verify()
-    if verdict.ok:
-        print(f"{log.path}: ok, {verdict.entries} entries, chain intact")
-        return 0
-    print(f"{log.path}: TAMPERED at line {verdict.line}: {verdict.problem} "
-          f"({verdict.entries} entries before it verify)", file=sys.stderr)
-    return 1
+    print(describe(log.path, verdict), file=sys.stdout if verdict.ok else sys.stderr)
+    return 0 if verdict.ok else 1
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -249,10 +248,10 @@ def main(argv: list[str] | None = None) -> int:
             return _config_check(args.files)
         if args.command == "doctor":
             from cockpit.doctor import format_report, run_checks
-            from cockpit.doctor import stack_checks
+            from cockpit.doctor import audit_check, stack_checks
             checks = run_checks()
             settings = load_config(args.config)
-            checks += stack_checks(settings)
+            checks += stack_checks(settings) + [audit_check(settings)]
             if args.config is not None:
                 from cockpit.doctor import Check
                 from cockpit.vehicle.check import vehicle_checks

@@ -228,3 +228,31 @@ def _gpsd() -> Check:
         return Check("gpsd", False, "not installed (live position; the simulated drive works without it)",
                      "sudo apt-get install gpsd", optional=True)
     return Check("gpsd", True, exe, optional=True)
+
+
+def audit_check(settings) -> Check:
+    """The audit log (session.audit_log): writable, and its hash chain intact or every break recorded.
+    A broken chain fails this check until `cockpit run` has begun a segment that records the break."""
+    import os
+
+    from cockpit.skills.audit import AuditLog, describe
+    log = AuditLog(settings.session.audit_log)
+    path = log.path
+    if path.exists() and not path.is_file():
+        return Check("audit log", False, f"{path} is not a file", "point session.audit_log at a file")
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if existing != path and not existing.is_dir():
+        return Check("audit log", False, f"{path} cannot be created: {existing} is a file",
+                     "point session.audit_log at a writable directory")
+    if not os.access(existing if existing != path else path, os.W_OK):
+        return Check("audit log", False, f"{path} is not writable: transactions would be refused",
+                     "fix the permissions or point session.audit_log elsewhere")
+    if existing != path:
+        return Check("audit log", True, f"{path}: not written yet")
+    verdict = log.verify()
+    lines = describe(path, verdict).split("\n")
+    if verdict.ok:
+        return Check("audit log", True, "; ".join(lines).replace("  ", " "))
+    return Check("audit log", False, "; ".join(lines).replace("  ", " "),
+                 f"keep the file as evidence (cockpit audit verify --log {path}); cockpit run begins a new segment "
+                 "that records the break (audit-chain-broken)")

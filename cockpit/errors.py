@@ -107,6 +107,11 @@ REGISTRY: dict[str, ErrorCode] = _table(
     ("policy-cancelled", "tool", "refusal", "Okay, cancelled.", "only an explicit yes confirms"),
     ("policy-expired", "tool", "refusal", "That request timed out, so I didn't go ahead.",
      "answer within session.confirm_window_s"),
+    ("policy-confirm-channel", "tool", "refusal",
+     "I cancelled it: typed text can't confirm. Ask again, then say yes or press Confirm.",
+     "only the driver's voice or an authenticated HMI confirm settles a transaction"),
+    ("policy-confirm-unknown", "tool", "refusal", "That request is no longer waiting.",
+     "the confirm named no pending request: take the id from the latest confirmation-asked event"),
     ("policy-audit-unavailable", "tool", "refusal", "I can't do that now: I can't record it.",
      "the audit log cannot be written (disk full, permissions, read-only): fix session.audit_log"),
     ("audit-write-failed", "tool", "degraded", "", "the audit log cannot be written: fix session.audit_log's disk"),
@@ -125,6 +130,13 @@ REGISTRY: dict[str, ErrorCode] = _table(
     # -- the HMI API ------------------------------------------------------------------------------
     ("api-bad-message", "service", "refusal", "", "the message names what was wrong"),
     ("api-vehicle-readonly", "service", "refusal", "", "service.allow_vehicle_write: true (simulation only)"),
+    ("api-origin-refused", "service", "refusal", "", "a page from another origin: add the head unit's origin to "
+     "service.allowed_origins"),
+    ("api-host-refused", "service", "refusal", "", "the Host header is not this daemon's: add the name clients use "
+     "to service.allowed_hosts"),
+    ("api-unauthorized", "service", "refusal", "", "send 'Authorization: Bearer <service.token>' or ?token="),
+    ("api-too-large", "service", "refusal", "", "service.max_body_bytes / max_message_bytes / max_text_chars"),
+    ("api-rate-limited", "service", "refusal", "", "slow down: service.rate_per_s messages per second per client"),
 )
 
 

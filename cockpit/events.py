@@ -299,3 +299,33 @@ class StackReady(Event):
         object.__setattr__(self, "parts", _freeze(dict(self.parts)))
         object.__setattr__(self, "fixtures", tuple(self.fixtures))
         object.__setattr__(self, "fallbacks", tuple(self.fallbacks))
+
+
+@event
+class ConfirmationAsked(Event):
+    """A transaction was read back and waits for the driver: their spoken yes, or an authenticated
+    HMI client's ``confirm`` naming ``id``."""
+
+    type: ClassVar[str] = "confirmation-asked"
+    id: str
+    """Random id of the pending request; an HMI confirm or cancel must name it."""
+    tool: str
+    arguments: Mapping[str, Any]
+    readback: str
+    """The sentence the driver hears, ending with how to confirm."""
+    expires_in_s: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arguments", _freeze(dict(self.arguments)))
+
+
+@event
+class ConfirmationSettled(Event):
+    """The pending request ``id`` is no longer waiting."""
+
+    type: ClassVar[str] = "confirmation-settled"
+    id: str
+    outcome: str
+    """confirmed | cancelled | expired | refused (its confirmation could not be recorded)"""
+    channel: str
+    """Who settled it: voice | hmi-confirm | hmi-cancel | typed | none (it expired unanswered)"""

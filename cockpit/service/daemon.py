@@ -8,6 +8,11 @@ verified (every entry was fsync'd when written), exit 0. SIGHUP: the config file
 validated again and a new assistant is prepared beside the running one; only when all of that
 succeeds is it swapped in (vehicle state kept); on any error the old one keeps running and the
 error is logged, sent to clients and shown in STATUS.
+
+With ``service.require_token`` (the configs for a car) it refuses to start without a token. The
+audit log is checked as each assistant starts: a broken chain is reported (``audit-chain-broken``)
+and a new segment records the break; a log that cannot be written is reported
+(``audit-write-failed``) and transactions are refused until it can be.
 """
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from typing import Any
 
 from cockpit.config import Settings, load_config
 from cockpit.errors import CockpitError
+from cockpit.events import ErrorRaised, Stage
+from cockpit.service.guard import Refusals
 from cockpit.service.hmi import HmiSide
 from cockpit.service.hub import ApiMicrophone, ClientQueue
 from cockpit.service.metrics import Metrics
@@ -49,6 +56,9 @@ class Daemon(HmiSide):
         self.token = settings.service.token or os.environ.get("COCKPIT_API_TOKEN") or None
         self.notifier = Notifier()
         self.metrics = Metrics(self.version)
+        self.refusals = Refusals(self.metrics.refused)
+        self.port = settings.service.port
+        """The API's port (the one bound, once listening)."""
         self.mic = ApiMicrophone(settings.service.mic_queue_s, on_drop=lambda n: self.metrics.dropped_frames(n, "api-mic"))
         self.clients: set[ClientQueue] = set()
         self.assistant: Any = None
@@ -74,12 +84,18 @@ class Daemon(HmiSide):
         for sig in (signal.SIGTERM, signal.SIGINT):
             self._loop.add_signal_handler(sig, stop.set)
         self._loop.add_signal_handler(signal.SIGHUP, lambda: self.spawn(self.reload()))
+        if self.settings.service.require_token and not self.token:
+            raise CockpitError("this config requires an API token (service.require_token) and none is set",
+                               code="service-token-required", hint="set service.token (16+ characters) or "
+                               "$COCKPIT_API_TOKEN, e.g. in the unit's EnvironmentFile")
         self.notifier.status("loading models")
         sock = self._bind()
+        self.port = sock.getsockname()[1]
         self.assistant = await self._make(self.settings)
         self._listening = asyncio.create_task(self._listen(self.assistant))
         server = _Server(uvicorn.Config(create_app(self), log_config=None, access_log=False, lifespan="off",
-                                        ws="websockets", ws_max_size=1 << 20, timeout_graceful_shutdown=5))
+                                        ws="websockets", ws_max_size=2 * self.settings.service.max_message_bytes,
+                                        timeout_graceful_shutdown=5))
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not serving.done():
             await asyncio.sleep(0.02)
@@ -137,7 +153,29 @@ class Daemon(HmiSide):
             self._unsubscribe.pop(id(assistant), lambda: None)()
             await assistant.close()
             raise
+        await self._open_audit(assistant)
         return assistant
+
+    async def _open_audit(self, assistant: Any) -> None:
+        """Check the audit log before the first decision: report a broken chain (a new segment
+        records it) or a log that cannot be written (transactions are refused until it can)."""
+        from cockpit.skills.audit import AuditUnavailable
+
+        def error(*, code: str, message: str) -> None:
+            assistant.bus.emit(ErrorRaised(t=time.monotonic(), code=code, message=message, stage=Stage.TOOL))
+        try:
+            verdict = await asyncio.to_thread(assistant.audit.open)
+        except AuditUnavailable as exc:
+            log.error("the audit log cannot be written: transactions are refused until it can",
+                      extra={"path": str(assistant.audit.path), "error": str(exc)})
+            assistant.gate.audit_down = True  # reported now, once
+            error(code=exc.code, message=str(exc).split("\n")[0])
+            return
+        for b in verdict.breaks:
+            if not b.recorded:
+                message = f"audit log {assistant.audit.path} line {b.line}: {b.problem}; a new segment records it"
+                log.warning(message, extra={"path": str(assistant.audit.path), "line": b.line})
+                error(code="audit-chain-broken", message=message)
 
     async def _listen(self, assistant: Any) -> None:
         """The pipeline's audio loop; a crash is logged and listening starts again (the watchdog
@@ -174,7 +212,8 @@ class Daemon(HmiSide):
         await assistant.close()
         verdict = assistant.audit.verify()
         log.info("audit log closed", extra={"path": str(assistant.audit.path), "entries": verdict.entries,
-                                            "chain_ok": verdict.ok})
+                                            "chain_ok": verdict.ok, "segments": verdict.segments,
+                                            "recorded_breaks": sum(b.recorded for b in verdict.breaks)})
 
     async def reload(self) -> bool:
         self.notifier.reloading()

@@ -17,6 +17,7 @@ from cockpit.audio.formats import wav_bytes
 from cockpit.errors import CockpitError
 from cockpit.events import ErrorRaised, Event, Stage, StateChanged, TurnSummary
 from cockpit.service.hub import ClientQueue
+from cockpit.skills.policy import TYPED, HmiAnswer, hmac_equal
 from cockpit.session import Trigger, TurnState
 
 log = logging.getLogger("cockpit.daemon")
@@ -104,13 +105,46 @@ class HmiSide:
         if self.settings.service.audio_in == "api":  # the client stops sending: let the endpointer hear the end
             self.mic.silence(self.settings.endpoint.hangover_ms / 1000 + 0.4)
 
+    def typed(self, text: str) -> str:
+        """``text`` if it is short enough for a typed request, else api-too-large naming the limit."""
+        limit = self.settings.service.max_text_chars
+        if len(text) > limit:
+            raise CockpitError(f"the text is {len(text)} characters; at most {limit}", code="api-too-large",
+                               hint="shorten it, or raise service.max_text_chars")
+        return text
+
+    async def _idle(self) -> None:
+        for _ in range(600):  # a spoken turn in progress finishes first (at most ~30 s)
+            if self.assistant.state is TurnState.IDLE:
+                return
+            await asyncio.sleep(0.05)
+
     async def text_turn(self, text: str) -> TurnSummary:
+        """A typed request (channel ``typed``: a typed yes never confirms a transaction)."""
         async with self._turn_lock:
-            for _ in range(600):  # a spoken turn in progress finishes first (at most ~30 s)
-                if self.assistant.state is TurnState.IDLE:
-                    break
-                await asyncio.sleep(0.05)
-            return await self.assistant.text_turn(text)
+            await self._idle()
+            return await self.assistant.text_turn(text, channel=TYPED)
+
+    def pending_confirmation(self) -> dict | None:
+        """The transaction waiting for the driver's answer: id, tool, arguments, read-back, seconds left."""
+        confirm = self.assistant.gate.policy.pending
+        if confirm is None:
+            return None
+        return {"id": confirm.id, "tool": confirm.call.name, "arguments": confirm.call.as_dict()["arguments"],
+                "readback": confirm.readback, "expires_in_s": round(confirm.expires_at - time.monotonic(), 1)}
+
+    async def confirm(self, request_id: str, confirm: bool) -> TurnSummary:
+        """An HMI client pressed Confirm (or Cancel) on ``request_id``. Nothing happens unless that
+        request is the one waiting (checked here, and again by the gate when the turn runs)."""
+        async with self._turn_lock:
+            await self._idle()
+            waiting = self.assistant.gate.pending_id
+            if waiting is None or not hmac_equal(request_id, waiting):
+                raise CockpitError(f"no confirmation is waiting with id {request_id[:64]!r}",
+                                   code="policy-confirm-unknown", hint="GET /confirmations shows the pending request "
+                                   "and its id (also sent as a confirmation-asked event)")
+            return await self.assistant.text_turn("Confirm" if confirm else "Cancel",
+                                                  channel=HmiAnswer(request_id, confirm))
 
     # -- from the pipeline to the clients ----------------------------------------------------
     def _on_event(self, event: Event) -> None:

@@ -11,6 +11,8 @@ Series:
   ``interrupted`` (a barge-in wins over the error it may have caused);
 - ``cockpit_errors_total{code}``, ``cockpit_barge_ins_total``,
   ``cockpit_audio_frames_dropped_total{where}``;
+- ``cockpit_api_refused_total{reason}``: API requests and messages refused (host, origin, token,
+  rate, size);
 - ``cockpit_state{state}``: 1 for the current turn state, 0 for states seen before;
 - ``cockpit_info{version}``: always 1, to join on.
 """
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 STAGE_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 """Histogram bounds from a fast-path lookup (ms) to a slow cloud answer (tens of seconds)."""
 OUTCOMES = ("ok", "error", "interrupted")
+REFUSALS = ("host", "origin", "token", "rate", "size")
 
 
 def _version() -> str:
@@ -52,6 +55,10 @@ class Metrics:
         self._barge_ins = Counter("cockpit_barge_ins", "Replies cut off by the driver.", registry=reg)
         self._dropped = Counter("cockpit_audio_frames_dropped", "Audio frames dropped by a full queue.",
                                 ["where"], registry=reg)
+        self._refused = Counter("cockpit_api_refused", "API requests and messages refused, by reason.", ["reason"],
+                                registry=reg)
+        for reason in REFUSALS:
+            self._refused.labels(reason=reason)
         self._state = Gauge("cockpit_state", "1 for the current turn state.", ["state"], registry=reg)
         Info("cockpit", "Build information.", registry=reg).info({"version": version or _version()})
         for route in Route:  # every series exists from the start, so rate() sees the first turn
@@ -86,6 +93,10 @@ class Metrics:
         """``n`` audio frames were dropped at ``where`` (e.g. ``mic-queue``) because a queue was full."""
         if n > 0:
             self._dropped.labels(where=where).inc(n)
+
+    def refused(self, reason: str) -> None:
+        """The API refused a request or message (``reason``: one of REFUSALS)."""
+        self._refused.labels(reason=reason if reason in REFUSALS else "other").inc()
 
     def set_state(self, state: str) -> None:
         """Mark ``state`` current (1) and the previous one 0."""

@@ -1,22 +1,32 @@
 """The gate every tool call passes, whoever proposed it (fast path, local LLM, cloud).
 
 validate (schema bounds) -> policy (driving state, confirmation) -> run -> audit.
-A refusal is spoken, never raised. A call that needs confirmation is read back and parked;
-only the driver's NEXT utterance (``answer``) can release it — a model can't.
+A refusal is spoken, never raised. A call that needs confirmation is read back and parked under
+a random id (``ConfirmationAsked``); only the driver's NEXT utterance heard by the recogniser, or
+an HMI Confirm naming that id, can release it (``answer``; ``ConfirmationSettled``) — a model
+can't, and typed text can't.
+
+Fail closed: when the audit log cannot be written, a transaction is refused
+(``policy-audit-unavailable``, spoken) since nothing could prove it was asked and confirmed;
+reads and actuations still run, and ``audit-write-failed`` is raised once per outage.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from cockpit.bus import EventBus
-from cockpit.errors import ToolError
-from cockpit.events import ErrorRaised, Route, Stage, ToolCall, ToolCalled, ToolResult
-from cockpit.skills.audit import AuditLog
-from cockpit.skills.policy import Allow, Confirm, DrivingState, PolicyGate, Refuse, sanitize
+from cockpit.errors import ToolError, spoken
+from cockpit.events import (ConfirmationAsked, ConfirmationSettled, ErrorRaised, Route, Stage, ToolCall, ToolCalled,
+                            ToolResult)
+from cockpit.skills.audit import AuditLog, AuditUnavailable
+from cockpit.skills.policy import (TYPED, Allow, Channel, Confirm, DrivingState, HmiAnswer, PolicyGate, Refuse,
+                                   channel_name, sanitize)
 from cockpit.skills.registry import Registry, SkillContext
 from cockpit.trace import TurnTrace
 
+log = logging.getLogger(__name__)
 SPEED = "Vehicle.Speed"
 GEAR = "Vehicle.Powertrain.Transmission.SelectedGear"
 
@@ -26,10 +36,17 @@ class ToolGate:
                  confirm_window_s: float):
         self.registry, self.context, self.audit, self.bus = registry, context, audit, bus
         self.policy = PolicyGate(confirm_window_s=confirm_window_s)
+        self.audit_down = False
+        """The last audit write failed (reported once; cleared by the next write that works)."""
 
     @property
     def pending(self) -> bool:
         return self.policy.pending is not None
+
+    @property
+    def pending_id(self) -> str | None:
+        """The id an HMI confirm must name, while a request waits."""
+        return self.policy.pending.id if self.policy.pending is not None else None
 
     def _driving(self) -> DrivingState:
         signals = self.context.vehicle.signals  # a stale reading is unknown: the policy then fails safe
@@ -39,8 +56,22 @@ class ToolGate:
     def _error(self, turn: int, code: str, message: str) -> None:
         self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=code, message=message, stage=Stage.TOOL))
 
-    async def _record(self, kind: str, **data) -> None:
-        await asyncio.to_thread(self.audit.append, kind, **data)
+    async def _record(self, kind: str, **data) -> bool:
+        """Append to the audit log; False (reported once per outage) when it cannot be written."""
+        try:
+            await asyncio.to_thread(self.audit.append, kind, **data)
+        except AuditUnavailable as exc:
+            if not self.audit_down:
+                self.audit_down = True
+                log.error("%s", exc)
+                self._error(data.get("turn", 0), exc.code, str(exc).split("\n")[0])
+            return False
+        self.audit_down = False
+        return True
+
+    def _settled(self, turn: int, audit: dict, outcome: str) -> None:
+        self.bus.emit(ConfirmationSettled(t=time.monotonic(), turn=turn, id=audit.get("id", ""), outcome=outcome,
+                                          channel=audit.get("channel", "none")))
 
     async def execute(self, call: ToolCall, source: Route, trace: TurnTrace, turn: int) -> tuple[bool, str]:
         """Validate, ask the policy, and run (or refuse, or park for confirmation)."""
@@ -58,25 +89,48 @@ class ToolGate:
         if isinstance(decision, Allow):
             return await self._run(decision.call, source, trace, turn)
         trace.end(Stage.TOOL)
-        await self._record(decision.audit["kind"], turn=turn, **_without_kind(decision.audit))
+        if "expired_id" in decision.audit:  # a read-back nobody answered made way for this call
+            self._settled(turn, {"id": decision.audit["expired_id"]}, "expired")
+        recorded = await self._record(decision.audit["kind"], turn=turn, **_without_kind(decision.audit))
         if isinstance(decision, Refuse):
-            return await self._refused(call, source, turn, decision.code, decision.spoken_reason, decision.spoken_reason,
-                                       audit=False)
+            return await self._refused(call, source, turn, decision.code, decision.spoken_reason,
+                                       decision.spoken_reason, audit=False)
         assert isinstance(decision, Confirm)
+        if not recorded:  # nothing could prove it was asked: no transaction without its record
+            self.policy.withdraw(decision.id)
+            code = "policy-audit-unavailable"
+            return await self._refused(call, source, turn, code, spoken(code),
+                                       f"{call.name} refused: the audit log cannot be written", audit=False)
+        self.bus.emit(ConfirmationAsked(t=time.monotonic(), turn=turn, id=decision.id, tool=call.name,
+                                        arguments=decision.call.as_dict()["arguments"], readback=decision.readback,
+                                        expires_in_s=self.policy.confirm_window_s))
         self.bus.emit(ToolResult(t=time.monotonic(), turn=turn, call=call, ok=False, message=decision.readback))
         return False, decision.readback
 
-    async def answer(self, utterance: str, trace: TurnTrace, turn: int) -> tuple[Route, str, list[ToolCall]]:
-        """The driver's next words after a read-back: only an explicit yes runs the parked call."""
-        decision = self.policy.answer(utterance, time.monotonic())
-        assert decision is not None, "answer() without a pending confirmation"
-        await self._record(decision.audit["kind"], turn=turn, **_without_kind(decision.audit))
+    async def answer(self, utterance: str, trace: TurnTrace, turn: int,
+                     channel: Channel = TYPED) -> tuple[Route, str, list[ToolCall]]:
+        """The answer to a read-back: the driver's next words (``voice``; ``typed`` never confirms) or an HMI
+        press. Only an explicit spoken yes, or a Confirm naming the pending id, runs the parked call."""
+        now = time.monotonic()
+        decision = (self.policy.settle(channel, now) if isinstance(channel, HmiAnswer)
+                    else self.policy.answer(utterance, now, channel_name(channel)))
+        if decision is None:  # nothing waits, or the press named another request: nothing changes
+            code = "policy-confirm-unknown"
+            self._error(turn, code, f"{channel_name(channel)}: no pending request with that id")
+            return Route.NONE, spoken(code), []
         source = Route(decision.audit.get("source", Route.NONE.value))
+        recorded = await self._record(decision.audit["kind"], turn=turn, **_without_kind(decision.audit))
+        if isinstance(decision, Allow) and not recorded:
+            decision = Refuse(decision.call, code="policy-audit-unavailable",
+                              spoken_reason=spoken("policy-audit-unavailable"), audit=decision.audit)
         if isinstance(decision, Allow):
+            self._settled(turn, decision.audit, "confirmed")
             trace.start(Stage.TOOL)
             ok, message = await self._run(decision.call, source, trace, turn)
             return source, message, [decision.call]
         assert isinstance(decision, Refuse)
+        self._settled(turn, decision.audit, {"policy-expired": "expired", "policy-audit-unavailable": "refused"}
+                      .get(decision.code, "cancelled"))
         self._error(turn, decision.code, decision.spoken_reason)
         return source, decision.spoken_reason, []
 

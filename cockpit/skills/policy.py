@@ -1,17 +1,29 @@
 """The policy gate: what a tool call may do given the driving state, and who must say yes.
 
 Pure: no clock, no I/O; the caller passes ``now`` (monotonic seconds) and appends each decision's
-``audit`` dict to the audit log. A transaction is read back and held in one pending slot; only
-:meth:`PolicyGate.answer` with the driver's next utterance, an explicit yes in time, releases it.
+``audit`` dict to the audit log. A transaction is read back and held in one pending slot under a
+random id. Only two things release it, in time:
+
+- the driver's next utterance heard by the recogniser (channel ``voice``) being an explicit yes
+  (:meth:`PolicyGate.answer`);
+- an authenticated HMI client pressing Confirm and naming the pending id (an :class:`HmiAnswer`,
+  channel ``hmi-confirm``; :meth:`PolicyGate.settle`).
+
+Typed text (channel ``typed``: the API's text turns, ``cockpit sim --text``) never confirms: a typed
+yes cancels like any other answer, so nothing typed can pay. A press naming another id changes
+nothing. Every answer's audit line records its channel.
 """
 from __future__ import annotations
 
+import hmac
 import math
 import re
+import secrets
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from cockpit.events import Route, ToolCall
+from cockpit.skills.readback import readback
 from cockpit.skills.registry import SideEffect
 
 MOVING_KMH = 3.0  # above this speed the car counts as moving
@@ -88,14 +100,42 @@ class Refuse:  # do not run it; say spoken_reason
 
 
 @dataclass(frozen=True, slots=True)
-class Confirm:  # say readback; the call waits for PolicyGate.answer
+class Confirm:  # say readback; the call waits for PolicyGate.answer or .settle
     call: ToolCall
     readback: str
+    """What the driver hears: the question and how to answer it."""
     expires_at: float
+    id: str = ""
+    """Random id an HMI confirm or cancel must name."""
     audit: dict[str, Any] = field(default_factory=dict)
 
 
 Decision = Allow | Refuse | Confirm
+
+VOICE, TYPED = "voice", "typed"
+"""Channels of an utterance: heard by the recogniser (microphone, or PCM frames over the API), or typed."""
+HOW_TO_CONFIRM = "Say yes to confirm, or press Confirm."
+TYPED_YES = "I cancelled it: typed text can't confirm. Ask again, then say yes or press Confirm."
+
+
+@dataclass(frozen=True, slots=True)
+class HmiAnswer:
+    """An authenticated HMI client pressed Confirm (or Cancel) on the pending request ``id``."""
+
+    id: str
+    confirm: bool
+
+    @property
+    def channel(self) -> str:
+        return "hmi-confirm" if self.confirm else "hmi-cancel"
+
+
+Channel = str | HmiAnswer
+"""``voice``, ``typed``, or an HMI press."""
+
+
+def channel_name(channel: Channel) -> str:
+    return channel.channel if isinstance(channel, HmiAnswer) else str(channel)
 
 # ---- confirmation words: the whole utterance, punctuation and case aside, must be one of these
 CONFIRM_WORDS = frozenset({"yes", "yes pay", "yes please", "confirm", "do it", "go ahead",
@@ -141,62 +181,20 @@ def _scrub(value: Any, path: str, findings: list[str]) -> Any:
     return value
 
 
-# ---- read-back
-_VERB = {"place_order": ("Order", "from"), "pay_charging": ("Pay for charging", "at"),
-         "pay_parking": ("Pay for parking", "at"), "send_message": ("Send", "to"), "phone_call": ("Call", "")}
-_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-_CURRENCY = {"eur": "euros", "usd": "dollars", "gbp": "pounds", "cny": "yuan", "rmb": "yuan"}
-_METHODS = {"car_card": "the car's card", "car": "the car's card", "vehicle_wallet": "the car's wallet"}
-
-
 def sanitize(call: ToolCall) -> tuple[ToolCall, list[str]]:
     """The call without any argument a model could use to claim the driver confirmed; findings."""
     findings: list[str] = []
     return ToolCall(call.name, _scrub(call.arguments, "", findings)), findings
 
 
-def _first(args: Mapping[str, Any], *keys: str) -> Any:  # the first key given with a value
-    return next((args[k] for k in keys if args.get(k) not in (None, "", [], ())), None)
-
-
-def _say(value: Any) -> str:  # an argument value as words, at most 80 characters
-    if isinstance(value, Mapping):
-        value = _first(value, "name", "item", "product") or ""
-    if isinstance(value, (list, tuple)):
-        return " and ".join(_say(v) for v in value)
-    return str(value).strip()[:80]
-
-
-def readback(call: ToolCall) -> str:
-    """The sentence that asks the driver: item, payee, amount and payment method, where given."""
-    args, (verb, prep) = call.arguments, _VERB.get(call.name, (f"Run {call.name.replace('_', ' ')}", "with"))
-    words, item = [verb], _first(args, "item", "items", "product", "message", "text")
-    if item is not None:
-        qty = _first(args, "quantity", "qty")
-        if isinstance(qty, int) and not isinstance(qty, bool):
-            words.append(_NUMBERS[qty] if 0 <= qty < len(_NUMBERS) else str(qty))
-        words += [_say(_first(args, "size") or ""),
-                  f'the message "{_say(item)}"' if call.name == "send_message" else _say(item)]
-    payee = _first(args, "merchant", "payee", "vendor", "station", "operator", "recipient", "contact", "to")
-    if payee is not None:
-        words += [prep, _say(payee)]
-    amount = _first(args, "amount", "price", "total")
-    if isinstance(amount, (int, float)) and not isinstance(amount, bool):
-        currency = str(args.get("currency") or "").strip()
-        words += ["for", f"{amount:.2f}", _CURRENCY.get(currency.casefold(), currency)]
-    if call.name not in _VERB and item is None and payee is None:
-        words.append("with " + (", ".join(f"{k} {_say(v)}" for k, v in args.items()) or "no arguments"))
-    method = _first(args, "payment_method", "payment", "card")
-    paid = "" if method is None else ", paid with " + _METHODS.get(str(method), _say(method).replace("_", " "))
-    return " ".join(w for w in words if w) + paid + ". Shall I go ahead?"
-
-
 class PolicyGate:
     """Decides every tool call; holds at most one transaction waiting for the driver's yes."""
 
-    def __init__(self, *, confirm_window_s: float = 20.0, table: Mapping[str, ToolPolicy] = POLICY_TABLE) -> None:
+    def __init__(self, *, confirm_window_s: float = 20.0, table: Mapping[str, ToolPolicy] = POLICY_TABLE,
+                 new_id: Callable[[], str] = lambda: secrets.token_hex(8)) -> None:
         self.confirm_window_s = confirm_window_s  # how long a read-back waits for the answer
         self.table = table
+        self.new_id = new_id
         self._pending: Confirm | None = None
 
     @property
@@ -224,33 +222,74 @@ class PolicyGate:
         if not policy.needs_confirmation:
             return Allow(clean, {**audit, "kind": "policy-allowed", "reason": f"{policy.side_effect} tool allowed"})
         if self._pending is not None and now > self._pending.expires_at:  # stale: the new one may ask
-            audit["expired_pending"], self._pending = self._pending.call.name, None
+            audit["expired_pending"], audit["expired_id"] = self._pending.call.name, self._pending.id
+            self._pending = None
         if self._pending is not None:
             return refuse(code="policy-pending", spoken="Please answer the question I asked first.",
                           reason=f"{self._pending.call.name} is already waiting for confirmation")
-        expires_at = now + self.confirm_window_s
-        confirm = Confirm(clean, readback(clean), expires_at,
-                          {**audit, "kind": "policy-confirm-asked", "expires_at": expires_at,
+        expires_at, request = now + self.confirm_window_s, self.new_id()
+        confirm = Confirm(clean, f"{readback(clean)} {HOW_TO_CONFIRM}", expires_at, request,
+                          {**audit, "kind": "policy-confirm-asked", "id": request, "expires_at": expires_at,
                            "reason": f"{policy.side_effect} tool needs the driver's explicit confirmation"})
         self._pending = confirm
         return confirm
 
-    def answer(self, utterance: str, now: float) -> Decision | None:
-        """Settle the pending call with the driver's next utterance; None if nothing is pending."""
+    def withdraw(self, request: str) -> Confirm | None:
+        """Drop the pending request ``request`` unanswered (its read-back could not be recorded)."""
+        if self._pending is None or self._pending.id != request:
+            return None
+        confirm, self._pending = self._pending, None
+        return confirm
+
+    def answer(self, utterance: str, now: float, channel: str = TYPED) -> Decision | None:
+        """Settle the pending call with the driver's next utterance; None if nothing is pending.
+        Only a ``voice`` utterance can confirm; a ``typed`` yes cancels."""
         if self._pending is None:
             return None
         confirm, self._pending = self._pending, None
-        call = confirm.call
-        audit = {"tool": call.name, "arguments": call.as_dict()["arguments"], "source": confirm.audit["source"],
-                 "utterance": utterance, "asked": confirm.readback, "findings": []}
+        audit = self._settled(confirm, channel, utterance=utterance)
         if is_cancel(utterance):
             code, spoken, reason = "policy-cancelled", "Okay, cancelled.", "the driver cancelled"
         elif now > confirm.expires_at:
-            code, spoken = "policy-expired", "That request timed out, so I didn't go ahead."
-            reason = f"answer came {now - confirm.expires_at:.1f} s after the confirmation window closed"
+            return self._expired(confirm, now, audit)
+        elif is_confirmation(utterance) and channel == VOICE:
+            return Allow(confirm.call, {**audit, "kind": "policy-confirmed",
+                                        "reason": "explicit confirmation by the driver"})
         elif is_confirmation(utterance):
-            return Allow(call, {**audit, "kind": "policy-confirmed", "reason": "explicit confirmation by the driver"})
+            code, spoken = "policy-confirm-channel", TYPED_YES
+            reason = f"a {channel} yes is not a confirmation: only the driver's voice or an HMI confirm is"
         else:
             code, spoken = "policy-cancelled", "I didn't hear a clear yes, so I cancelled it."
             reason = "the answer was not an explicit confirmation"
-        return Refuse(call, code, spoken, {**audit, "kind": "policy-refused", "code": code, "reason": reason})
+        return Refuse(confirm.call, code, spoken, {**audit, "kind": "policy-refused", "code": code, "reason": reason})
+
+    def settle(self, press: HmiAnswer, now: float) -> Decision | None:
+        """An HMI client's Confirm or Cancel; None (and nothing changes) unless it names the pending id."""
+        if self._pending is None or not hmac_equal(press.id, self._pending.id):
+            return None
+        confirm, self._pending = self._pending, None
+        audit = self._settled(confirm, press.channel)
+        if not press.confirm:
+            return Refuse(confirm.call, code="policy-cancelled", spoken_reason="Okay, cancelled.",
+                          audit={**audit, "kind": "policy-refused", "code": "policy-cancelled",
+                                 "reason": "cancelled on the HMI"})
+        if now > confirm.expires_at:
+            return self._expired(confirm, now, audit)
+        return Allow(confirm.call, {**audit, "kind": "policy-confirmed", "reason": "confirmed on the HMI"})
+
+    @staticmethod
+    def _settled(confirm: Confirm, channel: str, **extra: Any) -> dict[str, Any]:
+        call = confirm.call
+        return {"tool": call.name, "arguments": call.as_dict()["arguments"], "source": confirm.audit["source"],
+                "id": confirm.id, "channel": channel, **extra, "asked": confirm.readback, "findings": []}
+
+    @staticmethod
+    def _expired(confirm: Confirm, now: float, audit: dict[str, Any]) -> Refuse:
+        reason = f"answer came {now - confirm.expires_at:.1f} s after the confirmation window closed"
+        return Refuse(confirm.call, code="policy-expired",
+                      spoken_reason="That request timed out, so I didn't go ahead.", audit={**audit, "kind": "policy-refused", "code": "policy-expired", "reason": reason})
+
+
+def hmac_equal(a: str, b: str) -> bool:
+    """Compare ids in constant time."""
+    return hmac.compare_digest(a.encode(), b.encode())
