@@ -4,6 +4,15 @@ Its English acoustic model and dictionary ship inside the pocketsphinx wheel, so
 with nothing downloaded. Decoding is incremental: ``feed`` is called per frame while the
 driver speaks, so at end of speech only the last frames remain to be searched.
 All methods block; the pipeline calls them on the ASR's EngineThread.
+
+Out-of-grammar rejection. A closed grammar forces every sound into some command ("tell me a
+joke" -> "show me a petrol"). So at the end of an utterance the same audio is decoded once more
+by an unconstrained phone loop (PocketSphinx's allphone search with its phone language model,
+in the wheel too): speech the grammar really covers scores nearly as well under the grammar as
+under the free phone loop, while forced speech scores far worse. The acoustic log-likelihood
+ratio per frame (:attr:`SphinxCommands.last_llr`) below ``MIN_LLR`` returns no text: the
+listener's "not understood" (asr-no-text), never a command. The README measures this against a
+posterior threshold and gives the figures.
 """
 from __future__ import annotations
 
@@ -33,6 +42,17 @@ def dictionary_words() -> set[str]:
 
 
 PARTIAL_EVERY = 16000 * 3 // 10  # a partial hypothesis every 300 ms of audio
+FRAME_S = 0.01
+MIN_LLR = -12.0
+"""Grammar vs phone-loop acoustic log-likelihood per 10 ms frame, in PocketSphinx's own units (its
+log base 1.0001 on scaled scores), below which the hypothesis is rejected. Chosen on the phrase set
+(tools/measure_understanding.py; README "Speech in")."""
+_LOGBASE = math.log(1.0001)
+
+
+def _acoustic(segments) -> float:
+    """Sum of a segmentation's acoustic scores in PocketSphinx units (the bindings exponentiate them)."""
+    return sum(math.log(s.ascore) for s in segments if s.ascore > 0.0) / _LOGBASE
 
 
 class SphinxCommands:
@@ -45,6 +65,9 @@ class SphinxCommands:
         """Answers to a read-back (yes / no / cancel): active only while a confirmation is pending."""
         self._decoder: pocketsphinx.Decoder | None = None
         self._frames = 0
+        self._audio: list[bytes] = []
+        self.last_llr: float | None = None
+        """The last finished utterance's grammar vs phone-loop log-likelihood per frame."""
 
     def prepare(self) -> None:
         model = os.path.join(pocketsphinx.get_model_path(), "en-us")
@@ -60,6 +83,7 @@ class SphinxCommands:
         d.add_jsgf_string("commands", self.jsgf)
         if self.dialog_jsgf:
             d.add_jsgf_string("dialog", self.dialog_jsgf)
+        d.add_allphone_file("phones", os.path.join(pocketsphinx.get_model_path(), "en-us-phone.lm.bin"))
         d.activate_search("commands")
         self._decoder = d
 
@@ -76,10 +100,13 @@ class SphinxCommands:
         self.decoder.start_utt()
         self._frames = 0
         self._last_partial = 0
+        self._audio = []
 
     def feed(self, samples: np.ndarray, voiced: bool = True) -> Partial | None:
         """Decode more audio; every ``PARTIAL_EVERY`` samples return the best path so far."""
-        self.decoder.process_raw(np.ascontiguousarray(samples, dtype=np.int16).tobytes(), False, False)
+        raw = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
+        self.decoder.process_raw(raw, False, False)
+        self._audio.append(raw)
         self._frames += len(samples)
         if self._frames - self._last_partial < PARTIAL_EVERY:
             return None
@@ -92,16 +119,21 @@ class SphinxCommands:
         d = self.decoder
         d.end_utt()
         hyp = d.hyp()
+        self.last_llr = None
         if hyp is None or not hyp.hypstr.strip():
             return Recognition("", None)
-        confidence = None
-        try:
-            confidence = float(d.get_logmath().exp(hyp.prob))
-        except (AttributeError, OverflowError, ValueError):
-            confidence = None
-        if confidence is not None and (math.isnan(confidence) or confidence > 1.0):
-            confidence = None
-        if confidence is not None and confidence < self.settings.sphinx.min_confidence:
+        grammar = _acoustic(d.seg())
+        search = d.current_search()
+        d.activate_search("phones")  # the same audio through the free phone loop
+        d.start_utt()
+        d.process_raw(b"".join(self._audio), False, True)
+        d.end_utt()
+        free = _acoustic(d.seg())
+        d.activate_search(search)
+        frames = max(1.0, self._frames / 16000 / FRAME_S)
+        self.last_llr = (grammar - free) / frames
+        confidence = math.exp(min(0.0, self.last_llr))
+        if self.last_llr < MIN_LLR or confidence < self.settings.sphinx.min_confidence:
             return Recognition("", confidence)
         return Recognition(hyp.hypstr.strip(), confidence)
 

@@ -8,7 +8,9 @@ so speech can start before the answer is complete.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from dataclasses import dataclass, field
 from typing import Callable
 
 from cockpit.brain.cloud import CloudLLM
@@ -19,24 +21,51 @@ from cockpit.brain.local import LocalLLM
 from cockpit.brain.prompt import History
 from cockpit.brain.router import Router
 from cockpit.bus import EventBus
-from cockpit.config import Settings
+from cockpit.config import BrainSettings, Settings
 from cockpit.errors import CockpitError
+from cockpit.factory import pick
 from cockpit.events import CloudPayload, ErrorRaised, Route, RouteDecided, Stage, ToolCall
 from cockpit.skills.audit import AuditLog
 from cockpit.skills.gate import ToolGate
 from cockpit.skills.registry import Registry
 from cockpit.trace import TurnTrace
 
+log = logging.getLogger(__name__)
 Say = Callable[[str], None]
 EARLY_CONTEXT_S = 30.0
 """How old the vehicle context rendered when the driver began speaking may be and still be used."""
 
 
+TIERS: dict[str, Callable] = {
+    "local": lambda b, registry, history: LlmTier(b, registry, LocalLLM(b.local), history),
+    "cloud": lambda b, registry, history: LlmTier(b, registry, CloudLLM(b.cloud), history, privacy=b.privacy),
+}
+"""A model tier's name -> its LLM behind the tier's turn logic (the router orders them per brain.mode)."""
+
+
+def make_tier(name: str, brain: "BrainSettings", registry: Registry, history: History) -> LlmTier:
+    return pick("brain.mode's tiers", name, TIERS)(brain, registry, history)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the brain made of one utterance."""
+
+    route: Route
+    reply: str
+    """The whole reply (it was also spoken piece by piece as it came)."""
+    calls: list[ToolCall] = field(default_factory=list)
+    reason: str = ""
+    """Why this route: the fast-path rule, the tier order and any tier that failed."""
+    error: str | None = None
+    """The error code the turn ended with (its spoken fallback is the reply)."""
+
+
 class Brain:
     def __init__(self, settings: Settings, fastpath: FastPath, registry: Registry, gate: ToolGate, bus: EventBus,
-                 situation: ContextRenderer, audit: AuditLog) -> None:
+                 vehicle_context: ContextRenderer, audit: AuditLog) -> None:
         self.settings, self.fastpath, self.registry, self.gate = settings, fastpath, registry, gate
-        self.bus, self.situation, self.audit = bus, situation, audit
+        self.bus, self.vehicle_context, self.audit = bus, vehicle_context, audit
         self.router = Router(settings.brain)
         self.tiers = self._tiers(settings)
         self.turn = 0
@@ -57,10 +86,8 @@ class Brain:
         history = History(b.history_turns, b.history_ttl_s)
         made: dict[str, LlmTier] = {}
         for name in self.router.tiers:
-            if name == "local":
-                made[name] = LlmTier(b, self.registry, LocalLLM(b.local), history)
-            else:
-                made[name] = LlmTier(b, self.registry, CloudLLM(b.cloud), history, privacy=b.privacy)
+            made[name] = make_tier(name, b, self.registry, history)
+            if name == "cloud":
                 made[name].on_payload = self._record_payload
         return made
 
@@ -76,7 +103,7 @@ class Brain:
         tier = self.tiers.get("local")
         if tier is None or not self.settings.brain.local.prefill or self.gate.pending:
             return
-        self._context = (self.situation.render("exact"), time.monotonic())
+        self._context = (self.vehicle_context.render("exact"), time.monotonic())
         tier.prefill(self._context[0])
 
     def _early_context(self) -> str:
@@ -85,45 +112,58 @@ class Brain:
         early, self._context = self._context, None
         if early is not None and time.monotonic() - early[1] <= EARLY_CONTEXT_S:
             return early[0]
-        return self.situation.render("exact")
+        return self.vehicle_context.render("exact")
 
-    def _route(self, turn: int, route: Route, reason: str) -> None:
+    def _route(self, turn: int, route: Route, reason: str) -> str:
         self.bus.emit(RouteDecided(t=time.monotonic(), turn=turn, route=route, reason=reason))
+        return reason
 
-    async def decide(self, text: str, trace: TurnTrace, turn: int, say: Say) -> tuple[Route, str, list[ToolCall]]:
-        """Answer ``text``: returns (route, the whole reply, tool calls); the reply also went to ``say``."""
+    @property
+    def awaiting_answer(self) -> bool:
+        """cockpit asked the driver something (a read-back): their next words answer it."""
+        return self.gate.pending
+
+    async def decide(self, text: str, trace: TurnTrace, turn: int, say: Say, channel: object = "typed") -> Decision:
+        """Answer ``text``: the route, the whole reply (which also went to ``say``), the tool calls.
+        ``channel``: ``voice`` (heard by the recogniser), ``typed``, or an HMI Confirm/Cancel press
+        (cockpit.skills.policy.HmiAnswer); only the first and the last can confirm a read-back."""
         self.turn = turn
-        if self.gate.pending:  # a read-back is waiting: these words are the driver's answer, nothing else
-            self._route(turn, Route.NONE, "answer to a pending confirmation")
-            route, reply, calls = await self.gate.answer(text, trace, turn)
+        if self.gate.pending or not isinstance(channel, str):  # the answer to a read-back (or an HMI press), nothing else
+            reason = self._route(turn, Route.NONE, "answer to a pending confirmation")
+            route, reply, calls = await self.gate.answer(text, trace, turn, channel)
             say(reply)
-            return route, reply, calls
+            return Decision(route, reply, calls, reason)
         trace.start(Stage.ROUTE)
         match = self.fastpath.parse(text) if self.settings.brain.fastpath.enabled else None
         trace.end(Stage.ROUTE)
         if match is not None:
-            self._route(turn, Route.FASTPATH, f"rule: {match.rule}")
+            reason = self._route(turn, Route.FASTPATH, f"rule: {match.rule}")
             ok, message = await self.gate.execute(match.call, Route.FASTPATH, trace, turn)
             say(message)
-            return Route.FASTPATH, message, [match.call]
+            return Decision(Route.FASTPATH, message, [match.call], reason)
         order, why = self.router.order()
         if not order:
-            self._route(turn, Route.NONE, f"no fast-path rule matched; brain.mode is {why}")
+            reason = self._route(turn, Route.NONE, f"no fast-path rule matched; brain.mode is {why}")
             say(self.settings.session.not_understood_reply)
-            return Route.NONE, self.settings.session.not_understood_reply, []
+            return Decision(Route.NONE, self.settings.session.not_understood_reply, [], reason)
         failures: list[str] = []
         for name in order:
             route = Route(name)
-            self._route(turn, route, "no fast-path rule matched; " + why + "".join(f"; {f}" for f in failures))
+            reason = self._route(turn, route, "no fast-path rule matched; " + why + "".join(f"; {f}" for f in failures))
             try:
-                situation = self._early_context() if name == "local" else self.situation.render("coarse")
+                situation = self._early_context() if name == "local" else self.vehicle_context.render("coarse")
                 answer = await self.tiers[name].answer(text, situation, trace,
                                                        lambda call: self.gate.execute(call, route, trace, turn),
                                                        on_speech=say)
-            except CockpitError as exc:  # the tier failed this turn: the next one answers the same words
+            except Exception as exc:  # noqa: BLE001 - the tier failed this turn: the next one answers the same words
+                code = exc.code if isinstance(exc, CockpitError) else "llm-failed"
+                if code == "llm-failed":
+                    log.exception("the %s tier raised", name)
                 self.router.record(name, ok=False)
-                failures.append(f"{name} failed ({exc.code})")
-                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, stage=Stage.LLM,
+                failures.append(f"{name} failed ({code})")
+                # degraded, not yet a fault: the turn goes on with the next tier; if none is left, the
+                # turn's one fault is llm-unavailable
+                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=code, stage=Stage.LLM, kind="degraded",
                                           message=str(exc).split("\n")[0]))
                 continue
             self.router.record(name, ok=True)
@@ -132,5 +172,5 @@ class Brain:
                                           message=f"discarded {len(answer.discarded)} characters of garbled model text"))
             if not answer.reply:
                 say(self.settings.session.not_understood_reply)
-            return route, answer.reply or self.settings.session.not_understood_reply, answer.calls
+            return Decision(route, answer.reply or self.settings.session.not_understood_reply, answer.calls, reason)
         raise CockpitError("; ".join(failures), code="llm-unavailable")

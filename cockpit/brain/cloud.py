@@ -60,6 +60,11 @@ def _chain(exc: BaseException) -> list[BaseException]:
 class CloudLLM:
     """One cloud endpoint. ``prepare`` first; then ``stream_chat`` (blocking) or ``astream``."""
 
+    supports_grammar = False
+    """An OpenAI-compatible endpoint takes no GBNF grammar."""
+    supports_prefill = False
+    """Nothing is evaluated ahead: ``warm`` and ``prefill_soon`` do nothing."""
+
     def __init__(self, settings: CloudSettings | None = None):
         self.settings = settings or CloudSettings()
         self.client: Any = None
@@ -216,6 +221,14 @@ class CloudLLM:
                 yield delta
         finally:
             self._thread.submit(it.close)  # queued behind any step in flight; closes the HTTP stream
+
+    def warm(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> float:
+        """Nothing to warm on a remote server (``supports_prefill`` is False)."""
+        return 0.0
+
+    def prefill_soon(self, messages: list[dict], tools: list[dict] | None, upto: str) -> None:
+        """Nothing to evaluate ahead on a remote server (``supports_prefill`` is False)."""
+        return None
 
     def close(self) -> None:
         self._thread.close()

@@ -24,14 +24,14 @@ EATERY = "(place | places | restaurant | restaurants | food | spot | place to ea
 OPEN_NOW = "(that's | that is | which is | that are | that's still) open [now | right now]"
 WHAT = "(what's | what is | what are)"
 NEAR = "[nearby | near me | around here | close by | near here]"
-OPEN = "(open | lower | roll down | put down | wind down)"
+OPEN = "(open | open up | lower | roll down | put down | wind down)"
 CLOSE = "(close | shut | raise | roll up | put up | wind up)"
 AIR = "[the] (air conditioning | air conditioner | a c | air con)"
 DEFROST = "(defroster | defrost | defogger | demister)"
 HEATER = "(seat heating | seat heater | seat warmer | heated seat | seat heat)"
 SEATS = "(seat heating | seat heater | heated seats | seat heaters)"
 VOL = "(volume | music | sound | radio)"
-NAV = ("(navigate | take me | drive me | bring me | get me | directions | get directions | find a route | route me"
+NAV = ("(navigate | navigate me | take me | drive me | bring me | get me | directions | get directions | find a route | route me"
        " | set the destination | set destination | start navigation | start navigating)")
 GO = ("(go | drive | head | let's go | let's head | i want to go | i need to go | i need to get | i'd like to go"
       " | we're going)")
@@ -44,12 +44,13 @@ RULES: list[tuple[str, str, dict]] = [
     ("climate_set_temperature", f"{SET} [the] (temperature | heat) (on | for) {{zone:zone_place}} (to | at) {DEG}", {}),
     ("climate_set_temperature", f"{SET} [the] (temperature | heat) (to | at) {DEG} (on | for) {{zone:zone_place}}", {}),
     ("climate_set_temperature", f"(make it | set it to | i want it [at] | keep it at) {DEG} {HERE}", {}),
+    ("climate_set_temperature", f"{SET} [the] {{zone:zone}} side (to | at) {{celsius:temperature}} degrees [celsius]", {}),
     ("climate_set_temperature", f"temperature [to | at] {DEG}", {}),
     ("climate_set_temperature", "{celsius:temperature} degrees", {}),
     # climate: temperature, relative ("a bit" is the plain step; "slightly" one; "way" three)
-    ("climate_set_temperature", f"[make it | make the car | set it] [{{delta:warmer}}] (warmer | hotter) "
+    ("climate_set_temperature", f"[make it | make the car | set it | i'd like it | i want it] [{{delta:warmer}}] (warmer | hotter) "
                                 f"[{{delta:warmer}}] {HERE}", {"delta": 2}),
-    ("climate_set_temperature", f"[make it | make the car | set it] [{{delta:cooler}}] (cooler | colder) "
+    ("climate_set_temperature", f"[make it | make the car | set it | i'd like it | i want it] [{{delta:cooler}}] (cooler | colder) "
                                 f"[{{delta:cooler}}] {HERE}", {"delta": -2}),
     ("climate_set_temperature", f"{FEEL} [{{delta:cold_adverb}}] (cold | chilly) {HERE}", {"delta": 2}),
     ("climate_set_temperature", f"{FEEL} [{{delta:cold_adverb}}] freezing {HERE}", {"delta": 3}),
@@ -84,13 +85,13 @@ RULES: list[tuple[str, str, dict]] = [
     ("climate_set_defrost", f"(turn | switch) (off the [{{window:defrost_pos}}] {DEFROST} | the [{{window:defrost_pos}}] "
                             f"{DEFROST} off) | stop defrosting", {"on": False}),
     # seat heating: whose seat may be asked back ("Seat heating for you or the passenger?")
-    ("seat_heating", f"(turn | switch | put) (on [the] {{seat:seat?}} {HEATER} | [the] {{seat:seat?}} {HEATER} on) "
+    ("seat_heating", f"(turn | switch | put) (on [the] [{{seat:seat?}}] {HEATER} | [the] [{{seat:seat?}}] {HEATER} on) "
                      "[{seat:seat_for}]", {"level": 3}),
-    ("seat_heating", f"(turn | switch) (off [the] {{seat:seat?}} {HEATER} | [the] {{seat:seat?}} {HEATER} off) "
+    ("seat_heating", f"(turn | switch) (off [the] [{{seat:seat?}}] {HEATER} | [the] [{{seat:seat?}}] {HEATER} off) "
                      "[{seat:seat_for}]", {"level": 0}),
-    ("seat_heating", f"({SET} [the] {{seat:seat?}} {HEATER} (to | on | at) | [the] {{seat:seat?}} {HEATER} [to | on]) "
+    ("seat_heating", f"({SET} [the] [{{seat:seat?}}] {HEATER} (to | on | at) | [the] [{{seat:seat?}}] {HEATER} [to | on]) "
                      "[level] {level:heat_level} [{seat:seat_for}]", {}),
-    ("seat_heating", f"turn (up [the] {{seat:seat?}} {HEATER} | [the] {{seat:seat?}} {HEATER} up) [to [level] "
+    ("seat_heating", f"turn (up [the] [{{seat:seat?}}] {HEATER} | [the] [{{seat:seat?}}] {HEATER} up) [to [level] "
                      "{level:heat_level?}]", {}),
     ("seat_heating", "(heat | warm | warm up) {seat:seat} seat [up] | {seat:seat} seat is (cold | freezing)",
      {"level": 3}),
@@ -113,18 +114,22 @@ RULES: list[tuple[str, str, dict]] = [
                       "play the (previous | last) (song | track) [again]", {"action": "previous"}),
     ("media_control", "(play | start) [some] music | (continue | keep) playing | start the music [again] | "
                       "turn the music back on", {"action": "resume"}),
-    ("media_control", "(turn | switch) (off the (music | radio) | the (music | radio) off)", {"action": "pause"}),
+    ("media_control", "(turn | switch) (off the (music | radio) | the (music | radio) off) | (stop | pause) (playing | it | "
+                      "this) | pause the song", {"action": "pause"}),
+    ("media_control", "skip (it | this | that)", {"action": "next"}),
     ("media_volume", f"{SET} [the] volume [(to | at | on) [level] {{level:level?}}]", {}),
     ("media_volume", "volume [to | at] [level] {level:level}", {}),
     ("media_volume", "(max | maximum | full) volume | turn the volume all the way up", {"level": 10}),
     ("media_volume", f"turn (up [the] {VOL} | [the] {VOL} up | it up) [{{delta:louder}} | by {{delta:degrees_up}}] | "
                      f"(increase | raise | boost) [the] {VOL} [{{delta:louder}}] | volume up [{{delta:louder}}] | "
-                     "[make it] [{delta:louder}] louder [{delta:louder}] | i can't hear the (music | radio)",
+                     "[make (it | the music | the radio | the sound)] [{delta:louder}] louder [{delta:louder}] | "
+                     "i can't hear the (music | radio)",
      {"delta": 2}),
     ("media_volume", f"(crank | pump) (up [the] {VOL} | [the] {VOL} up | it up)", {"delta": 3}),
     ("media_volume", f"turn (down [the] {VOL} | [the] {VOL} down | it down) [{{delta:quieter}} | by "
                      f"{{delta:degrees_down}}] | (decrease | lower | reduce) [the] {VOL} [{{delta:quieter}}] | "
-                     "volume down [{delta:quieter}] | [make it] [{delta:quieter}] (quieter | softer) [{delta:quieter}]",
+                     "volume down [{delta:quieter}] | [make (it | the music | the radio | the sound)] [{delta:quieter}] "
+                     "(quieter | softer) [{delta:quieter}]",
      {"delta": -2}),
     ("media_volume", "(it's | it is | that's | that is | this is | the music is) [{delta:loud_adverb}] too loud",
      {"delta": -2}),
@@ -145,7 +150,8 @@ RULES: list[tuple[str, str, dict]] = [
      {}),
     ("find_nearby", "i need [a | some | to find a] {category:category} | i'm hungry", {"category": "restaurant"}),
     ("find_nearby", f"is there (a | an | any) {{category:category}} {NEAR}", {}),
-    ("find_nearby", f"(i need to | where can i | i want to) {{category:need_to}} {NEAR}", {}),
+    ("find_nearby", f"((i need to | where can i | i want to) | (find | show) [me] (somewhere | a place | a spot) to) "
+                    f"{{category:need_to}} {NEAR}", {}),
     ("find_nearby", f"{FIND} {{category:category}} {OPEN_NOW}", {"open_now": True}),
     ("find_nearby", f"{FIND} {{diet:diet}} {EATERY} {OPEN_NOW}", {"category": "restaurant", "open_now": True}),
     ("find_nearby", f"{FIND} {{diet:diet}} {EATERY} {NEAR}", {"category": "restaurant"}),
@@ -162,12 +168,14 @@ RULES: list[tuple[str, str, dict]] = [
     ("place_order", "order (a | one) {item:menu_item} from {merchant:merchant}", {}),
     ("phone_call", "(call | phone | ring | dial) {contact:contact} | give {contact:contact} a call", {}),
     # vehicle status
-    ("vehicle_status", "(what's | what is | how's | how is | check) [my | the] {item:status_item} [level | status]", {}),
+    ("vehicle_status", "(what's | what is | how's | how is | check) [my | the] {item:status_item} [level | status | at]"
+                       " | (are | is) [my | the] {item:status_item} [okay | ok | fine | alright | good]", {}),
     ("vehicle_status", "how much {item:status_item} [do i have | have i got | is there | is | is there still] [left]", {}),
     ("vehicle_status", "{item:status_item} level", {}),
     ("vehicle_status", "how far can i (go | drive) | how many (kilometers | kilometres | miles) (can i (go | drive) | "
                        "do i have left | are left | left) | what's my range", {"item": "range"}),
-    ("vehicle_status", "how fast am i (going | driving) | (what's | what is) my speed", {"item": "speed"}),
+    ("vehicle_status", "how fast am i (going | driving) | (what's | what is) my speed | what speed am i (doing | "
+                       "going | driving at)", {"item": "speed"}),
     ("vehicle_status", "(what's | what is) the temperature outside | how (cold | warm | hot) is it outside",
      {"item": "outside_temperature"}),
 ]
@@ -200,8 +208,8 @@ DIALOG = ["yes", "yes please", "yes pay", "confirm", "do it", "go ahead", "no", 
 """Answers to a read-back. Not commands: the recogniser must hear them, the policy gate judges them."""
 
 POLITE_PREFIX = ("(please | can you | could you | would you | would you please | can you please | could you please"
-                 " | will you | i want you to | i'd like you to | go ahead and | just)")
-POLITE_SUFFIX = "(please | thanks | thank you | for me | now | right now | for me please)"
+                 " | will you | i want you to | i'd like you to | go ahead and)")
+POLITE_SUFFIX = "(please | thanks | thank you | for me | for me please)"
 
 _CLEAN = re.compile(r"[^\w\s'.%°-]")
 

@@ -17,88 +17,9 @@ import sys
 import unicodedata
 
 from cockpit.brain.fastpath import CompiledRule, FastPath, Match
-from cockpit.brain.grammar import SlotType
-from cockpit.brain.numbers_zh import parse_zh_number, zh_number_words
-
-def _vocab(lo: int, hi: int) -> dict[str, object]:
-    return {zh_number_words(n): n for n in range(lo, hi + 1)}
-
-
-def _convert_number(text: str) -> float | int:
-    return parse_zh_number(text)
-
-
-def _free_text(text: str) -> str:
-    return text.strip()
-
-
-_NUM_ZH = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+(?:点[零〇一二两三四五六七八九]+)?"
-_INT_ZH = r"\d+|[零〇一二两三四五六七八九十百千]+"
-
-# ---------------------------------------------------------------------------------------
-# Slots: phrase -> the value the English grammar produces
-# ---------------------------------------------------------------------------------------
-
-_TEMPERATURE = {**_vocab(10, 35), **{zh_number_words(n) + "点五": n + 0.5 for n in range(10, 35)}}
-
-SLOTS: dict[str, SlotType] = {
-    "temperature": SlotType("temperature", _TEMPERATURE, _NUM_ZH, _convert_number),
-    "percent": SlotType("percent", {**_vocab(0, 100), "一半": 50, "半": 50}, _NUM_ZH, _convert_number),
-    "level": SlotType("level", {**_vocab(0, 10), "两": 2, "最大": 10, "最高": 10, "最小": 1,
-                                "最低": 1, "低": 2, "中": 5, "高": 8}, _INT_ZH, _convert_number),
-    "window": SlotType("window", {
-        "主驾": "driver", "主驾驶": "driver", "主驾驶座": "driver", "主驾驶位": "driver",
-        "驾驶座": "driver", "驾驶位": "driver", "驾驶员": "driver", "司机": "driver",
-        "我的": "driver", "我这边": "driver", "左前": "driver",
-        "副驾": "passenger", "副驾驶": "passenger", "副驾驶座": "passenger", "副驾驶位": "passenger",
-        "乘客": "passenger", "右前": "passenger",
-        "左后": "rear_left", "后排左": "rear_left", "后排左侧": "rear_left", "左后方": "rear_left",
-        "右后": "rear_right", "后排右": "rear_right", "后排右侧": "rear_right", "右后方": "rear_right",
-        "后排": "rear", "后面": "rear", "后面的": "rear", "后": "rear",
-        "所有": "all", "所有的": "all", "全部": "all", "全部的": "all", "四个": "all",
-    }),
-    "zone": SlotType("zone", {
-        "主驾": "driver", "主驾驶": "driver", "主驾驶座": "driver", "主驾驶位": "driver",
-        "驾驶座": "driver", "驾驶位": "driver", "驾驶员": "driver", "司机": "driver", "我这边": "driver",
-        "副驾": "passenger", "副驾驶": "passenger", "副驾驶座": "passenger", "副驾驶位": "passenger",
-        "副驾座": "passenger", "乘客": "passenger",
-    }),
-    "media_action": SlotType("media_action", {
-        "暂停": "pause", "停止": "pause", "停止播放": "pause", "暂停播放": "pause",
-        "播放": "resume", "继续": "resume", "继续播放": "resume", "恢复": "resume",
-        "恢复播放": "resume", "开始播放": "resume",
-        "下一首": "next", "下一曲": "next", "下一个": "next", "切歌": "next", "换一首": "next",
-        "跳过": "next", "上一首": "previous", "上一曲": "previous", "上一个": "previous",
-    }),
-    "place": SlotType("place", {
-        "家": "home", "家里": "home", "公司": "work", "单位": "work", "办公室": "work",
-        "机场": "airport", "火车站": "train station", "高铁站": "train station", "车站": "train station",
-        "市中心": "downtown", "市区": "downtown", "医院": "hospital",
-    }, r"\S.*?", _free_text),
-    "diet": SlotType("diet", {"素食": "vegetarian", "素": "vegetarian", "吃素": "vegetarian", "纯素": "vegan",
-                              "清真": "halal", "无麸质": "gluten_free"}),
-    "side": SlotType("side", {"右边": "right", "右侧": "right", "右手边": "right",
-                              "左边": "left", "左侧": "left", "左手边": "left"}),
-    "category": SlotType("category", {
-        "加油站": "fuel", "加油": "fuel",
-        "充电站": "charging", "充电桩": "charging", "充电": "charging",
-        "咖啡店": "cafe", "咖啡馆": "cafe", "咖啡厅": "cafe", "咖啡": "cafe",
-        "停车场": "parking", "停车位": "parking", "停车": "parking",
-        "餐厅": "restaurant", "饭店": "restaurant", "餐馆": "restaurant", "吃饭的地方": "restaurant",
-        "酒店": "hotel", "宾馆": "hotel", "旅馆": "hotel",
-        "医院": "hospital", "药店": "pharmacy", "药房": "pharmacy", "超市": "supermarket",
-        "厕所": "toilets", "洗手间": "toilets", "卫生间": "toilets",
-    }),
-    "status_item": SlotType("status_item", {
-        "油": "fuel", "油量": "fuel", "汽油": "fuel", "油箱": "fuel",
-        "电": "battery", "电量": "battery", "电池": "battery", "电池电量": "battery",
-        "续航": "range", "续航里程": "range", "剩余里程": "range",
-        "胎压": "tire_pressure", "轮胎气压": "tire_pressure", "轮胎压力": "tire_pressure",
-        "车速": "speed", "速度": "speed",
-        "车外温度": "outside_temperature", "外面温度": "outside_temperature",
-        "室外温度": "outside_temperature", "外面的温度": "outside_temperature",
-    }),
-}
+from cockpit.brain.grammar import ASK
+from cockpit.brain.numbers_zh import parse_zh_number, zh_number_words  # noqa: F401  (re-exported)
+from cockpit.brain.vocab_zh import SLOTS  # noqa: F401  (re-exported: the grammar module's slots)
 
 # ---------------------------------------------------------------------------------------
 # Rules
@@ -112,7 +33,7 @@ AIR = "(空调 | 冷气 | ac)"
 OPEN = "(打开 | 开 | 开启 | 降下 | 摇下 | 放下)"
 CLOSE = "(关闭 | 关上 | 关掉 | 关 | 升起 | 摇上 | 关好)"
 PANE = "(车窗 | 窗户 | 窗子 | 窗)"
-WIN = "[把] {window:window} " + PANE
+WIN = "[把] {window:window} [的] " + PANE
 THE_WIN = "[把] " + PANE
 NEAR = "(附近 | 周边 | 周围 | 最近 | 这附近 | 离我最近)"
 FIND_ZH = "(找 | 找一下 | 帮我找 | 搜索 | 搜一下 | 查找 | 查一下 | 有没有) [一个 | 一家 | 个 | 家]"
@@ -120,6 +41,8 @@ OPEN_ZH = "(营业 | 开门 | 开着 | 在营业)"
 EATERY_ZH = "(餐厅 | 饭店 | 馆子 | 餐馆 | 地方 | 吃的)"
 CHECK = "(查看 | 检查 | 看看 | 看一下 | 查一下 | 查询 | 显示)"
 _DRIVER = {"window": "driver"}
+HEATER = "(座椅加热 | 座位加热 | 加热座椅 | 座椅加温 | 座椅的加热)"
+DEFROST = "(除雾 | 除霜 | 去雾)"
 
 RULES: list[tuple[str, str, dict]] = [
     # climate: temperature
@@ -134,7 +57,11 @@ RULES: list[tuple[str, str, dict]] = [
     ("climate_set_temperature", "(凉快 | 凉 | 冷) (一点 | 一些 | 点)", {"delta": -2}),
     ("climate_set_temperature", f"(调低 | 降低 | 减低) {MORE} [空调] 温度", {"delta": -2}),
     ("climate_set_temperature", f"[把] [空调] 温度 (调低 | 降低 | 减低 | 低) {MORE}", {"delta": -2}),
-    # climate: fan and AC
+    ("climate_set_temperature", "[我 | 车里 | 车内] [快 | 都 | 要] 冷死了 [啊]", {"delta": 3}),
+    ("climate_set_temperature", "[我 | 车里 | 车内] [快 | 都 | 要] 热死了 [啊]", {"delta": -3}),
+    ("climate_set_temperature", "[把] [空调] 温度 稍微 (调高 | 升高 | 提高) [一点 | 一点点]", {"delta": 1}),
+    ("climate_set_temperature", "[把] [空调] 温度 稍微 (调低 | 降低) [一点 | 一点点]", {"delta": -1}),
+    # climate: fan, AC, defrost, seat heating
     ("climate_set_fan", f"[把] [空调] (风量 | 风速 | 风扇) [{SETTO}] {{level:level}} [档 | 级]", {}),
     ("climate_set_fan", "(关闭 | 关掉 | 关上 | 关) [空调] (风扇 | 风量)", {"level": 0}),
     ("climate_set_fan", "[把] (风扇 | 风量) (关闭 | 关掉 | 关了 | 关上)", {"level": 0}),
@@ -142,8 +69,17 @@ RULES: list[tuple[str, str, dict]] = [
     ("climate_set_ac", f"[把] {AIR} (打开 | 开启 | 开起来 | 开一下)", {"on": True}),
     ("climate_set_ac", f"(关闭 | 关掉 | 关上 | 关 | 停止) [一下] {AIR}", {"on": False}),
     ("climate_set_ac", f"[把] {AIR} (关闭 | 关掉 | 关了 | 关上 | 关一下)", {"on": False}),
+    ("climate_set_defrost", f"(打开 | 开启 | 开) [{{window:defrost_glass}}] {DEFROST} | {{window:defrost_glass}} {DEFROST}",
+     {"on": True}),
+    ("climate_set_defrost", f"(关闭 | 关掉 | 关) [{{window:defrost_glass}}] {DEFROST}", {"on": False}),
+    ("seat_heating", f"(打开 | 开启 | 开) [{{seat:seat?}}] [的] {HEATER} | [把] [{{seat:seat?}}] [的] {HEATER} (打开 | 开一下)",
+     {"level": 3}),
+    ("seat_heating", f"(关闭 | 关掉 | 关) [{{seat:seat?}}] [的] {HEATER} | [把] [{{seat:seat?}}] [的] {HEATER} (关了 | 关掉)",
+     {"level": 0}),
+    ("seat_heating", f"[把] [{{seat:seat?}}] [的] {HEATER} {SETTO} {{level:heat_level}} [档 | 级]", {}),
     # windows (English: 'open ... a bit' 25, 'halfway' 50, otherwise 100; close 0)
     ("window_set", f"{OPEN} {WIN} {BIT}", {"position": 25}),
+    ("window_set", f"{OPEN} {BIT} {THE_WIN}", {**_DRIVER, "position": 25}),
     ("window_set", f"{WIN} {OPEN} {BIT}", {"position": 25}),
     ("window_set", f"{OPEN} {BIT} {WIN}", {"position": 25}),
     ("window_set", f"{OPEN} {WIN} 一半", {"position": 50}),
@@ -164,8 +100,10 @@ RULES: list[tuple[str, str, dict]] = [
     ("window_set", f"{THE_WIN} {SETTO} [百分之] {{position:percent}} [% | 百分比]", dict(_DRIVER)),
     # media
     ("media_control", "{action:media_action} [一下] [音乐 | 歌曲 | 歌 | 播放 | 电台 | 媒体]", {}),
+    ("media_control", "跳过 (这首 | 这一首) [歌] | (播放 | 放 | 切到) (下一首 | 下一曲)", {"action": "next"}),
+    ("media_control", "(播放 | 放 | 切到 | 回到) (上一首 | 上一曲 | 前一首)", {"action": "previous"}),
     ("media_control", "(音乐 | 歌曲 | 歌) {action:media_action}", {}),
-    ("media_control", "(放 | 播放) (音乐 | 首歌 | 一首歌)", {"action": "resume"}),
+    ("media_control", "(放 | 播放) (音乐 | 首歌 | 一首歌) | (继续 | 接着) (放 | 播 | 听)", {"action": "resume"}),
     ("media_control", "(换 | 切) (一首 | 首) [歌]", {"action": "next"}),
     ("media_volume", f"[把] (音量 | 声音) [{SETTO}] {{level:level}} [档 | 级 | 格]", {}),
     ("media_volume", f"[把] (音量 | 声音) (调大 | 调高 | 开大 | 大 | 加大 | 提高 | 增大) {MORE}", {"delta": 2}),
@@ -176,7 +114,10 @@ RULES: list[tuple[str, str, dict]] = [
     ("media_volume", "小声 [一点 | 点 | 些]", {"delta": -2}),
     ("media_volume", "[开启 | 打开] 静音", {"mute": True}),
     ("media_volume", "(取消 | 关闭 | 解除) 静音", {"mute": False}),
-    # navigation
+    ("media_volume", "[音乐 | 声音] [太 | 有点 | 好] 吵 [了 | 啊]", {"delta": -2}),
+    # navigation and calls
+    ("navigation_cancel", "(取消 | 停止 | 结束 | 退出 | 关闭 | 关掉) 导航", {}),
+    ("phone_call", "(打电话给 | 打给 | 呼叫 | 拨打 | 打个电话给) {contact:contact} | 给 {contact:contact} 打 [个] 电话", {}),
     ("navigate_to", "[导航 | 带我 | 开车 | 我要 | 我想] (回家 | 到家)", {"destination": "home"}),
     ("navigate_to", "(导航到 | 导航去 | 导航至 | 带我去 | 带我到 | 开车去 | 我要去 | 我想去 | 前往 | 导航 | 去) {destination:place}", {}),
     ("find_nearby", f"{NEAR} [的] {{category:category}} [在哪 | 在哪里 | 在哪儿]", {}),
@@ -199,8 +140,30 @@ RULES: list[tuple[str, str, dict]] = [
     ("vehicle_status", "[我] [现在] (开 | 跑) (多快 | 多少码)", {"item": "speed"}),
 ]
 
-POLITE_PREFIX = "(请 | 请你 | 请帮我 | 帮我 | 帮忙 | 麻烦 | 麻烦你 | 麻烦帮我 | 能不能 | 可以 | 你能 | 给我)"
-POLITE_SUFFIX = "(吧 | 谢谢 | 谢谢你 | 好吗 | 好不好 | 可以吗 | 行吗)"
+PARTIAL_RULES: list[tuple[str, str, dict]] = [
+    ("climate_set_temperature", "[把] [空调] 温度 (调一下 | 调整一下 | 改一下 | 设置一下 | 调一调)", {"celsius": ASK}),
+    ("climate_set_fan", "(打开 | 开启 | 开) [空调] (风扇 | 风量 | 鼓风机) | [把] (风扇 | 风量) (调大 | 调小 | 开大 | 关小) [一点]",
+     {"level": ASK}),
+    ("window_set", f"{OPEN} (她的 | 他的 | 一个 | 别的) {PANE}", {"window": ASK, "position": 100}),
+    ("navigate_to", "(开始 | 打开 | 启动) 导航 | 导航", {"destination": ASK}),
+    ("phone_call", "打 [个] 电话", {"contact": ASK}),
+]
+"""Commands that never name one argument: always asked back."""
+
+QUESTIONS: dict[tuple[str, str], tuple[str, str]] = {
+    ("seat_heating", "seat"): ("给您还是副驾打开座椅加热？", "seat_answer"),
+    ("seat_heating", "level"): ("调到几档？一到三档。", "heat_level"),
+    ("climate_set_temperature", "celsius"): ("温度调到多少度？", "temperature"),
+    ("climate_set_fan", "level"): ("风量调到几档？一到十档。", "level"),
+    ("media_volume", "level"): ("音量调到多少？零到十。", "level"),
+    ("window_set", "window"): ("哪个车窗：您的、副驾的、后排还是全部？", "window_answer"),
+    ("navigate_to", "destination"): ("去哪里？", "place"),
+    ("phone_call", "contact"): ("打给谁？", "contact"),
+}
+"""(tool, missing argument) -> (the question, the slot its answer is parsed with), as in English."""
+
+POLITE_PREFIX = "(请 | 请你 | 请帮我 | 帮我 | 帮忙 | 麻烦 | 麻烦你 | 麻烦帮我 | 能不能 | 可以 | 你能 | 给我 | 能 | 你可以 | 可不可以)"
+POLITE_SUFFIX = "(吧 | 谢谢 | 谢谢你 | 好吗 | 好不好 | 可以吗 | 行吗 | 吗 | 一下 | 呗)"
 
 # ---------------------------------------------------------------------------------------
 # Normalisation and the parser

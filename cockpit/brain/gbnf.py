@@ -139,11 +139,22 @@ class _Builder:
         return f'"{{" ws {body} ws "}}"' if body else '"{" ws "}"'
 
 
-def tool_call_grammar(registry: Registry, tools: Sequence[str] | None = None) -> str:
-    """The GBNF forcing one ``<tool_call>`` to one of ``tools`` (default: every tool)."""
+NONE_TOOL = "none"
+"""The choice a constrained model makes when no tool fits: ``{"name": "none", "arguments": {}}``."""
+NONE_SCHEMA = {"type": "function", "function": {
+    "name": NONE_TOOL, "description": "No tool fits the request: answer in words instead.",
+    "parameters": {"type": "object", "properties": {}}}}
+"""How the "none" choice is shown to the model, after the real tools."""
+
+
+def tool_call_grammar(registry: Registry, tools: Sequence[str] | None = None, *, allow_none: bool = False) -> str:
+    """The GBNF forcing one ``<tool_call>`` to one of ``tools`` (default: every tool); with
+    ``allow_none`` the call may also be ``{"name": "none", "arguments": {}}`` (nothing fits)."""
     names = list(tools) if tools is not None else registry.names()
     if not names:
         raise ValueError("a tool-call grammar needs at least one tool")
+    if NONE_TOOL in names:
+        raise ValueError(f"a tool may not be called {NONE_TOOL!r}: that name is the grammar's 'no tool' choice")
     b = _Builder()
     b.prim("ws")
     calls = []
@@ -153,6 +164,8 @@ def tool_call_grammar(registry: Registry, tools: Sequence[str] | None = None) ->
         args = b.value({"type": "object", **params}, rule_name("args", name))
         calls.append(b.add(rule_name("call", name),
                            f'{literal(json.dumps(name))} ws "," ws "\\"arguments\\"" ws ":" ws {args}'))
+    if allow_none:
+        calls.append(b.add("call-none", f'{literal(json.dumps(NONE_TOOL))} ws "," ws "\\"arguments\\"" ws ":" ws "{{" ws "}}"'))
     lines = [
         'root ::= "<tool_call>" ws "{" ws "\\"name\\"" ws ":" ws call ws "}" ws "</tool_call>"',
         "call ::= " + " | ".join(calls),
@@ -173,4 +186,4 @@ def check(grammar: str) -> None:
     llama_cpp.llama_sampler_free(sampler)
 
 
-__all__ = ["check", "literal", "rule_name", "tool_call_grammar"]
+__all__ = ["NONE_SCHEMA", "NONE_TOOL", "check", "literal", "rule_name", "tool_call_grammar"]

@@ -8,8 +8,9 @@ Pattern syntax, one per intent variant::
 - ``[ ... ]``       optional
 - ``( a | b )``     alternatives
 - ``{arg:slot}``    a slot of a named type; its value becomes tool argument ``arg``
-- ``{arg:slot?}``   the same slot, which the driver may leave out: then the command is *partial*
-                    and the fast path asks for ``arg`` (the language's QUESTIONS table says how)
+- ``{arg:slot?}``   the same slot, askable: where brackets make it optional (``[to {x:y?}]``) and the
+                    driver leaves it out, the command is *partial* and the fast path asks for ``arg``
+                    (the language's QUESTIONS table says how)
 
 Both compilations come from one parse tree, so what the recogniser can hear and what the
 fast path can parse never drift apart. ``joiner`` is ' ' for English and '' for Mandarin.
@@ -31,7 +32,8 @@ class SlotRef:
     arg: str
     slot: str
     askable: bool = False
-    """``{arg:slot?}``: may be missing; a match without it is a partial command that asks for it."""
+    """``{arg:slot?}``: a match without it (brackets around it made it optional) is a partial command
+    that asks for it."""
 
 
 @dataclass(frozen=True)
@@ -158,8 +160,7 @@ class Compiler:
             if slot.extra_regex:
                 alts.append(slot.extra_regex)
             self._counter += 1
-            group = f"(?:{sep}(?P<{node.arg}__{node.slot}__{self._counter}>" + "|".join(alts) + "))"
-            return group + "?" if node.askable else group
+            return f"(?:{sep}(?P<{node.arg}__{node.slot}__{self._counter}>" + "|".join(alts) + "))"
         if isinstance(node, Seq):
             return "".join(self.regex(i) for i in node.items)
         if isinstance(node, Alt):
@@ -177,7 +178,7 @@ class Compiler:
         if isinstance(node, Word):
             return " ".join(node.text) if self.joiner == "" else node.text
         if isinstance(node, SlotRef):
-            return f"[ <{node.slot}> ]" if node.askable else f"<{node.slot}>"
+            return f"<{node.slot}>"
         if isinstance(node, Seq):
             return " ".join(self.jsgf(i) for i in node.items)
         if isinstance(node, Alt):

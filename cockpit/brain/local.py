@@ -162,6 +162,9 @@ class _Failed:
 class LocalLLM:
     """One local GGUF model. ``prepare`` first; then ``stream_chat`` (blocking) or ``astream``."""
 
+    supports_grammar = True
+    """``astream(grammar=...)`` constrains decoding with a GBNF grammar (llama.cpp)."""
+
     def __init__(self, settings: LocalLLMSettings | None = None):
         self.settings = settings or LocalLLMSettings()
         self.llm: Any = None
@@ -219,6 +222,11 @@ class LocalLLM:
                  "rendered by its chat template" if self.template_renders_tools else "listed in the system prompt")
 
     @property
+    def supports_prefill(self) -> bool:
+        """The model is loaded, so a prompt can be evaluated ahead (``warm``, ``prefill_soon``)."""
+        return self.llm is not None
+
+    @property
     def label(self) -> str:
         """``real`` or ``fixture``: every figure measured on this model says which."""
         return "fixture" if self.is_fixture else "real"
@@ -254,10 +262,14 @@ class LocalLLM:
         if len(tokens) + max_tokens > self.settings.n_ctx:
             raise CockpitError(f"prompt of {len(tokens)} tokens + {max_tokens} does not fit n_ctx="
                                f"{self.settings.n_ctx}", code="llm-context-full", hint="raise n_ctx or trim history")
+        s = self.settings
         if isinstance(grammar, str):
             grammar = llama_cpp.LlamaGrammar.from_string(grammar, verbose=False)
+        # penalties are for speech: a constrained tool call repeats quotes and names by design
+        penalties = {} if grammar is not None else {"repeat_penalty": s.repeat_penalty, "presence_penalty": s.presence_penalty,
+                                                    "frequency_penalty": s.frequency_penalty}
         chunks = self.llm.create_completion(tokens, max_tokens=max_tokens, stream=True, grammar=grammar,
-                                            stop=self.stop, temperature=self.settings.temperature, seed=self.settings.seed)
+                                            stop=self.stop, temperature=s.temperature, seed=s.seed, **penalties)
         think = ThinkFilter()
         for chunk in chunks:
             text = think.feed(chunk["choices"][0]["text"])
