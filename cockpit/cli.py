@@ -163,7 +163,7 @@ async def _sim(args: argparse.Namespace, settings: Settings) -> int:
     if args.out:
         assistant.sink.next_path = args.out
     if settings.wake.mode == "ptt":
-        assistant.listener.spotter.press()  # the simulated driver holds the talk button
+        assistant.press_to_talk(True)  # the simulated driver holds the talk button
     await assistant.prepare()
     if args.drive_at is not None:
         assistant.car.drive.seek(args.drive_at)

@@ -258,9 +258,16 @@ class StateChanged(Event):
 class ErrorRaised(Event):
     type: ClassVar[str] = "error"
     code: str
-    """Stable error code, e.g. ``asr-no-text``."""
+    """Stable error code, e.g. ``asr-no-text`` (every code: ``cockpit errors``)."""
     message: str
     stage: Stage | None = None
+    kind: str = ""
+    """``fault``, ``refusal`` or ``degraded``: from the error registry when not given."""
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            from cockpit.errors import spec
+            object.__setattr__(self, "kind", spec(self.code).kind)
 
 
 @event

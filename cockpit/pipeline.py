@@ -1,42 +1,46 @@
 """The assistant: audio or text in, a spoken reply out, every hop an event on the bus.
 
-``Assistant.prepare`` loads every engine (in parallel, before any audio is taken);
-``listen`` runs frames through (echo cancellation ->) VAD -> endpointer -> wake -> ASR and
-starts a turn for each command; ``text_turn`` skips ASR. A turn is always closed: any error
-becomes one ``ErrorRaised`` event, a spoken fallback and a return to idle.
+``Assistant.prepare`` loads every engine (in parallel, before any audio is taken). ``turns``
+runs microphone frames through the listener stage (cockpit/asr/listener.py), which yields what
+the driver said, and runs one turn per utterance; ``text_turn`` is a typed request. The
+Assistant is the only owner of the turn state: it drives :class:`TurnState`, tells the listener
+what it needs to know through a :class:`ListenMode`, and reads each turn linearly —
+utterance -> decide (cockpit/brain) -> speak (cockpit/tts) -> summary. A turn always closes:
+an error becomes one ``ErrorRaised`` event, the registry's spoken fallback and a return to idle.
 
-With a live speaker the microphone keeps being heard while cockpit talks: the driver's speech
-(or the wake phrase, per ``barge_in.mode``) stops playback, cancels the turn's model and speech
-work, and the interrupting words become the next turn — their first syllables kept by the
-endpointer's pre-roll.
+With a live speaker the microphone keeps flowing while a turn talks: the driver's speech (or
+the wake phrase, per ``barge_in.mode``) interrupts — the turn's task is cancelled, queued audio
+is flushed, and the interrupting words become the next turn.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
-from typing import AsyncIterable
+from typing import AsyncIterable, AsyncIterator
 
 import numpy as np
 
-from cockpit.asr.listener import CommandListener
+from cockpit.asr import Grammars
+from cockpit.asr.heard import BareWake, Interruption, ListenMode, ListenTimeout, SpeechBegan, Utterance
+from cockpit.asr.listener import Listener
 from cockpit.audio.output import ReplySink
-from cockpit.brain.brain import Brain
+from cockpit.brain.brain import Brain, Decision
 from cockpit.brain.commands_zh import BilingualFastPath
 from cockpit.brain.context import ContextRenderer
 from cockpit.bus import EventBus
 from cockpit.config import Settings
-from cockpit.errors import CockpitError, NoSpeech
-from cockpit.events import (BargeIn, ErrorRaised, ReplyText, Route, RouteDecided, Stage, StackReady, StateChanged,
-                            ToolCall, Transcript, TurnSummary)
-from cockpit.session import TurnState, Trigger, advance
-from cockpit.stack import choose, on_disk
+from cockpit.errors import CockpitError, spoken
+from cockpit.events import (BargeIn, ErrorRaised, ReplyText, Route, SpeechEnded, Stage, StackReady, StateChanged,
+                            Transcript, TurnSummary, WakeDetected)
+from cockpit.session import Trigger, TurnState, advance
 from cockpit.skills.audit import AuditLog
 from cockpit.skills.builtin import default_registry
 from cockpit.skills.gate import ToolGate
 from cockpit.skills.registry import Registry, SkillContext
+from cockpit.stack import choose, on_disk, stack_ready
 from cockpit.trace import TurnTrace
 from cockpit.tts.reply import SpokenReply
 from cockpit.tts.voices import Voices
@@ -45,20 +49,21 @@ from cockpit.vehicle.sim import SimulatedVehicle
 from cockpit.worker import EngineThread
 
 log = logging.getLogger(__name__)
-
-FALLBACKS = {
-    "asr-no-text": "Sorry, I didn't catch that.",
-    "llm-unavailable": "Sorry, I can't answer that right now.",
-}
+BARGE_IN = "barge-in"
+"""The cancellation message of a turn the driver talked over (it ends cut short, not failed)."""
 
 
-@dataclass
-class TurnInput:
-    transcript: str
+@dataclass(frozen=True)
+class Request:
+    """What one turn answers: the driver's words and where they came from."""
+
+    text: str
     trace: TurnTrace
-    error: CockpitError | None = None
-    turn: int = 0
-    """The turn id the listener gave the utterance (0: take the current one)."""
+    turn: int
+    channel: str = "voice"
+    """``voice`` (a recogniser heard it) or ``typed`` (text from the CLI or the HMI API)."""
+    error: str | None = None
+    """The recogniser failed on the utterance (its error code): the turn speaks that fallback."""
 
 
 class Assistant:
@@ -71,32 +76,31 @@ class Assistant:
         self.vehicle = self.car.vehicle
         self.registry = registry or default_registry()
         v = settings.vehicle
-        self.context = SkillContext(vehicle=self.vehicle, places=self.car.places, pois=self.car.pois, now=self.car.clock,
-                                    route=self.car.route_ahead, preferences=v.preferences, poi_settings=v.poi)
-        self.situation = ContextRenderer(self.vehicle.signals, coarse_km=settings.brain.privacy.location_precision_km,
-                                         clock=self.car.clock)
+        self.skill_context = SkillContext(vehicle=self.vehicle, places=self.car.places, pois=self.car.pois,
+                                          now=self.car.clock, route=self.car.route_ahead, preferences=v.preferences,
+                                          poi_settings=v.poi)
+        self.vehicle_context = ContextRenderer(self.vehicle.signals, coarse_km=settings.brain.privacy.location_precision_km,
+                                               clock=self.car.clock)
         self.fastpath = BilingualFastPath()
         self.voices = Voices(settings.tts)
         self.sink = sink or ReplySink(settings.audio.output, settings.playback)
-        self.listener = CommandListener(settings, self.fastpath, self.bus, player=self.sink.player)
+        wake = settings.wake.keyphrase.lower() if settings.wake.mode == "phrase" else None
+        grammars = Grammars(self.fastpath.jsgf(wake=wake), self.fastpath.jsgf(wake=wake, dialog=True))
+        self.listener = Listener(settings, self.bus.emit, grammars=grammars, player=self.sink.player)
         self.audit = AuditLog(settings.session.audit_log)
-        self.gate = ToolGate(self.registry, self.context, self.audit, self.bus, settings.session.confirm_window_s)
-        self.brain = Brain(settings, self.fastpath, self.registry, self.gate, self.bus, self.situation, self.audit)
+        self.gate = ToolGate(self.registry, self.skill_context, self.audit, self.bus, settings.session.confirm_window_s)
+        self.brain = Brain(settings, self.fastpath, self.registry, self.gate, self.bus, self.vehicle_context, self.audit)
         self.state = TurnState.IDLE
         self.ready: StackReady | None = None
         """What runs, as loaded (set by prepare)."""
         self.turn_id = 0
         self._tts_thread = EngineThread("tts")
-        self._running: asyncio.Task | None = None   # the turn being spoken, when the mic runs alongside
-        self._barged = False
+        self._running: asyncio.Task | None = None  # the turn being spoken while the microphone keeps flowing
+        self._set_mode()
 
     @property
     def router(self):
         return self.brain.router
-
-    @router.setter
-    def router(self, router) -> None:
-        self.brain.router = router
 
     @property
     def tiers(self):
@@ -105,42 +109,14 @@ class Assistant:
     async def prepare(self) -> None:
         """Load and check every engine before the microphone opens; fail with a clear error."""
         self.car.start()  # feeds: a missing device or bad DBC fails here, with its fix
-        jobs = [asyncio.to_thread(self.voices.prepare), self.listener.prepare(), asyncio.to_thread(self.sink.prepare),
-                self.brain.prepare()]
-        await asyncio.gather(*jobs)
+        await asyncio.gather(asyncio.to_thread(self.voices.prepare), self.listener.prepare(),
+                             asyncio.to_thread(self.sink.prepare), self.brain.prepare())
         for problem in self.voices.problems:  # a voice fell back to espeak-ng: say so once
-            self.bus.emit(ErrorRaised(t=time.monotonic(), code=problem.code, stage=Stage.TTS,
-                                      message=str(problem).split("\n")[0] + " (speaking with espeak-ng)"))
-        self.ready = self._stack_ready()
+            self._error(0, problem.code, str(problem).split("\n")[0] + " (speaking with espeak-ng)", Stage.TTS)
+        self.ready = stack_ready(self.settings, self.stack, self.listener, self.tiers, self.voices)
         for line in self.ready.fallbacks:
             log.warning("%s", line)
         self.bus.emit(self.ready)
-
-    def _stack_ready(self) -> StackReady:
-        """What runs, as loaded: each part's engine and model, and which are random-weight fixtures."""
-        s, parts, fixtures = self.settings, {}, []
-
-        def put(part: str, label: str, engine: object = None) -> None:
-            parts[part] = label
-            if getattr(engine, "is_fixture", False):
-                fixtures.append(part)
-        wake = {"phrase": f"phrase '{s.wake.keyphrase}' (PocketSphinx)", "ptt": "push-to-talk", "none": "none",
-                "model": "openWakeWord " + ", ".join(Path(m).stem for m in s.wake.openwakeword.models)}
-        put("wake", wake[s.wake.mode], self.listener.spotter)
-        put("vad", s.vad.engine)
-        asr = self.listener.asr
-        put("asr", f"whisper ({Path(str(s.asr.whisper.model)).name})" if s.asr.engine == "whisper"
-            else "sphinx (command grammar)", asr)
-        for name, tier in self.tiers.items():
-            model = getattr(tier.llm, "path", None) or getattr(tier.llm.settings, "model", "")
-            put(f"llm-{name}", f"{name} ({Path(str(model)).name})", tier.llm)
-        if not self.tiers:
-            put("llm", "none (fast path only)")
-        for language, voice in self.voices.piper.items():
-            put(f"tts-{language}", f"piper ({Path(str(getattr(voice, 'model_path', '') or '')).name or language})", voice)
-        put("tts", "espeak-ng" if not self.voices.piper else "piper, espeak-ng fallback")
-        fallbacks = tuple(c.line() for c in self.stack if c.fallback)
-        return StackReady(t=time.monotonic(), parts=parts, fixtures=tuple(fixtures), fallbacks=fallbacks)
 
     async def close(self) -> None:
         self.car.stop()
@@ -149,118 +125,190 @@ class Assistant:
         self.sink.close()
         self._tts_thread.close()
 
-    # -- state -----------------------------------------------------------------------------
-    def transition(self, trigger: Trigger) -> None:
-        """Advance the turn state machine and announce the new state on the bus."""
+    # -- state: only the Assistant moves it ------------------------------------------------------
+    def _advance(self, trigger: Trigger) -> None:
         new = advance(self.state, trigger)
         if new is not self.state:
-            self.bus.emit(StateChanged(t=time.monotonic(), turn=self.turn_id, state=new.value,
-                                       previous=self.state.value))
+            self.bus.emit(StateChanged(t=time.monotonic(), turn=self.turn_id, state=new.value, previous=self.state.value))
         self.state = new
+        self._set_mode()
 
-    # -- entry points ----------------------------------------------------------------------
-    async def text_turn(self, text: str) -> TurnSummary:
+    def _set_mode(self) -> None:
+        replying = (self.settings.barge_in.mode != "off" and self.sink.live and self.state is TurnState.SPEAKING
+                    and self._running is not None and not self._running.done())
+        self.listener.mode = ListenMode(replying=replying, awaiting_answer=self.brain.awaiting_answer,
+                                        is_complete=self._is_command)
+
+    def _is_command(self, text: str) -> bool:
+        return self.fastpath.parse(text) is not None
+
+    def press_to_talk(self, down: bool) -> bool:
+        """The talk button (HMI, steering wheel). With wake.mode ptt it is the wake: returns True
+        when it opened the microphone gate, False when this wake mode has no button."""
+        from cockpit.wake.ptt import PushToTalk
+        button = self.listener.spotter
+        if not isinstance(button, PushToTalk):
+            return False
+        if down:
+            button.press()
+            if self.state is TurnState.IDLE:
+                self._advance(Trigger.WAKE)  # show that cockpit listens
+        else:
+            button.release()
+        return True
+
+    # -- entry points ----------------------------------------------------------------------------
+    async def text_turn(self, text: str, channel: str = "typed") -> TurnSummary:
         """A typed request: no ASR, straight to the brain."""
         self.turn_id += 1
-        trace = TurnTrace()
         self.bus.emit(Transcript(t=time.monotonic(), turn=self.turn_id, text=text, final=True))
-        return await self._turn(TurnInput(text, trace))
+        return await self._turn(Request(text, TurnTrace(), self.turn_id, channel))
 
     async def listen(self, frames: AsyncIterable[np.ndarray]) -> list[TurnSummary]:
-        """Run a stream of 16 kHz frames; return one summary per turn, in order."""
-        summaries: list[TurnSummary] = []
+        """A finite stream of 16 kHz frames (a WAV, a scripted drive): every turn's summary, in order."""
+        return [summary async for summary in self.turns(frames)]
+
+    async def turns(self, frames: AsyncIterable[np.ndarray]) -> AsyncIterator[TurnSummary]:
+        """One summary per turn heard in ``frames``, in order. Holds nothing per turn once it is
+        yielded, so it runs for the life of the car."""
         if not self.sink.live:  # nothing audible to talk over: one turn strictly after another
-            async for heard in self.listener.utterances(frames, self):
-                summaries.append(await self._turn(heard))
-            return summaries
+            async for heard in self.listener.hear(frames):
+                if isinstance(heard, Utterance):
+                    yield await self._turn(self._request(heard))
+                else:
+                    self._react(heard)
+            return
         # the microphone keeps flowing while a turn talks (barge-in needs it; the simulated cabin's
         # speaker is even clocked by it), so a command heard meanwhile waits in line as a task
-        turns: list[asyncio.Task] = []
-        async for heard in self.listener.utterances(frames, self):
-            turns.append(asyncio.create_task(self._after(turns[-1] if turns else None, heard)))
-        for task in turns:
-            summaries.append(await task)
-        return summaries
+        queued: deque[asyncio.Task] = deque()
+        async for heard in self.listener.hear(frames):
+            if isinstance(heard, Utterance):
+                queued.append(asyncio.create_task(self._after(queued[-1] if queued else None, self._request(heard))))
+            else:
+                self._react(heard)
+            while queued and queued[0].done():
+                yield queued.popleft().result()
+        while queued:
+            yield await queued.popleft()
 
-    async def _after(self, previous: asyncio.Task | None, heard: TurnInput) -> TurnSummary:
+    async def _after(self, previous: asyncio.Task | None, request: Request) -> TurnSummary:
         if previous is not None:
             await asyncio.wait([previous])
         self._running = asyncio.current_task()
-        return await self._turn(heard)
+        return await self._turn(request)
 
-    def interruptible(self) -> bool:
-        """cockpit is audibly talking and barge-in is on."""
-        return (self.settings.barge_in.mode != "off" and self.sink.live and self.state is TurnState.SPEAKING
-                and self._running is not None and not self._running.done())
+    def _react(self, heard: SpeechBegan | BareWake | ListenTimeout | Interruption) -> None:
+        """What the listener heard that is not a request."""
+        if isinstance(heard, SpeechBegan):
+            self.brain.speech_began()
+        elif isinstance(heard, BareWake):
+            self.turn_id += 1
+            self.bus.emit(SpeechEnded(t=time.monotonic(), turn=self.turn_id, audio_time=heard.audio_time,
+                                      duration=heard.speech_s))
+            self._woke(heard.hit, heard.audio_time - heard.speech_s)
+        elif isinstance(heard, ListenTimeout):
+            if self.state is TurnState.LISTENING:
+                self._advance(Trigger.TIMEOUT)
+        elif isinstance(heard, Interruption) and self.listener.mode.replying and self._running is not None:
+            dropped = self.sink.stop()  # silence now, drop what is queued
+            self._running.cancel(BARGE_IN)
+            self._advance(Trigger.BARGE_IN)
+            self.bus.emit(BargeIn(t=time.monotonic(), turn=self.turn_id, trigger=heard.trigger, audio_time=heard.audio_time,
+                                  speech_s=round(heard.speech_s, 3), dropped_s=round(dropped, 3)))
 
-    def barge_in(self, trigger: str, audio_time: float, speech_s: float) -> None:
-        """The driver spoke over the reply: silence now, cancel the turn's work, listen."""
-        if not self.interruptible():
-            return
-        dropped = self.sink.stop()
-        self._barged = True
-        assert self._running is not None
-        self._running.cancel()
-        self.transition(Trigger.BARGE_IN)
-        self.bus.emit(BargeIn(t=time.monotonic(), turn=self.turn_id, trigger=trigger, audio_time=audio_time,
-                              speech_s=round(speech_s, 3), dropped_s=round(dropped, 3)))
+    def _woke(self, hit, speech_began: float) -> None:
+        self.bus.emit(WakeDetected(t=time.monotonic(), turn=self.turn_id, phrase=hit.phrase, score=hit.score,
+                                   audio_time=speech_began + hit.end_s))
+        self._advance(Trigger.WAKE)
 
-    def next_turn(self) -> int:
+    def _request(self, u: Utterance) -> Request:
+        """An utterance becomes the next turn: numbered and announced."""
         self.turn_id += 1
-        return self.turn_id
+        self.bus.emit(SpeechEnded(t=time.monotonic(), turn=self.turn_id, audio_time=u.audio_time, duration=u.speech_s,
+                                  truncated=u.truncated))
+        if u.wake is not None:
+            self._woke(u.wake, u.audio_time - u.speech_s)
+        if u.text:
+            self.bus.emit(Transcript(t=time.monotonic(), turn=self.turn_id, text=u.text, final=True,
+                                     confidence=u.confidence, language=u.language))
+        return Request(u.text, u.trace, self.turn_id, "voice", error=u.error)
 
-    # -- one turn --------------------------------------------------------------------------
-    async def _turn(self, heard: TurnInput) -> TurnSummary:
-        trace, turn = heard.trace, heard.turn or self.turn_id
-        route, error, calls = Route.NONE, None, []
-        reply: str | None = None
+    # -- one turn --------------------------------------------------------------------------------
+    async def _turn(self, request: Request) -> TurnSummary:
+        """Decide, speak, summarise. A barge-in cancels it: it ends cut short, nothing raised."""
         if self.state is not TurnState.THINKING:
-            self.transition(Trigger.UTTERANCE)
-        out = SpokenReply(self.voices, self.sink, trace, self.settings.tts, self._tts_thread, self.bus, turn,
-                          on_first_audio=lambda: self.transition(Trigger.REPLY) if self.state is TurnState.THINKING else None)
+            self._advance(Trigger.UTTERANCE)
+        out = SpokenReply(self.voices, self.sink, request.trace, self.settings.tts, self._tts_thread, self.bus,
+                          request.turn, on_first_audio=self._first_audio)
         speaking = asyncio.create_task(out.run())
+        decision = Decision(Route.NONE, "")
         try:
-            try:
-                if heard.error is not None:
-                    raise heard.error
-                if not heard.transcript.strip():
-                    raise NoSpeech("nothing was recognised in the utterance")
-                route, reply, calls = await self.brain.decide(heard.transcript, trace, turn, out.say)
-            except Exception as exc:
-                error = exc.code if isinstance(exc, CockpitError) else "internal"
-                if not isinstance(exc, CockpitError):
-                    log.exception("turn %s failed", turn)
-                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=error, message=str(exc).split("\n")[0]))
-                reply = FALLBACKS.get(error, self.settings.session.fallback_reply)
-                self.transition(Trigger.ERROR)
-                out.say(("" if out.text.endswith((" ", "\n")) or not out.text else " ") + reply)
+            decision = await self._decide(request, out)
             out.close()
-            audio_path = None
-            try:
-                chunks = await speaking
-                if self.state is TurnState.THINKING:
-                    self.transition(Trigger.REPLY)
-                audio_path = await self.sink.finish_turn(chunks, turn, self.bus, trace)
-            except CockpitError as exc:  # speech itself failed: report it, still close the turn
-                error = error or exc.code
-                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=exc.code, message=str(exc), stage=Stage.TTS))
-            self.transition(Trigger.SPOKEN)
-            return self._summary(heard, turn, route, reply if reply is not None else out.text, calls, error, audio_path)
-        except asyncio.CancelledError:
+            audio_path, speech_error = await self._speak(speaking, request)
+            self._advance(Trigger.SPOKEN)
+            return self._summary(request, decision, decision.reply, decision.error or speech_error, audio_path)
+        except asyncio.CancelledError as cancel:
             speaking.cancel()
-            if not self._barged:
-                self.transition(Trigger.CANCEL)
+            if not cancel.args or cancel.args[0] != BARGE_IN:
+                self._advance(Trigger.CANCEL)
                 raise
-            self._barged = False  # the driver spoke over it: this turn ends here, cut short
-            return self._summary(heard, turn, route, out.text, calls, error, None, interrupted=True)
+            return self._summary(request, decision, out.text, decision.error, None, interrupted=True)
 
-    def _summary(self, heard: TurnInput, turn: int, route: Route, reply: str, calls: list[ToolCall],
-                 error: str | None, audio_path: str | None, interrupted: bool = False) -> TurnSummary:
-        self.bus.emit(ReplyText(t=time.monotonic(), turn=turn, text=reply))
-        reasons = [e.reason for e in self.bus.history if isinstance(e, RouteDecided) and e.turn == turn]
-        summary = TurnSummary(t=time.monotonic(), turn=turn, transcript=heard.transcript, route=route,
-                              tool_calls=tuple(calls), reply=reply, timings_ms=heard.trace.timings_ms(),
-                              error=error, audio_path=audio_path, route_reason=reasons[-1] if reasons else "",
-                              interrupted=interrupted)
+    async def _decide(self, request: Request, out: SpokenReply) -> Decision:
+        """The brain's answer; any failure becomes one error event and the registry's spoken fallback."""
+        try:
+            if not request.text.strip() and not request.error:
+                raise CockpitError("nothing was recognised in the utterance", code="asr-no-text",
+                                   hint="speak one of the commands in `cockpit sim --help`")
+            if request.error:
+                raise CockpitError(f"the recogniser failed on this utterance ({request.error})", code=request.error)
+            limit = self.settings.session.turn_timeout_s
+            try:
+                return await asyncio.wait_for(self.brain.decide(request.text, request.trace, request.turn, out.say,
+                                                                channel=request.channel), limit)
+            except asyncio.TimeoutError:
+                raise CockpitError(f"the turn took longer than session.turn_timeout_s ({limit:g} s); its work was "
+                                   "cancelled", code="llm-timeout") from None
+        except Exception as exc:  # noqa: BLE001 - every failure ends the same way: one event, one sentence
+            code = exc.code if isinstance(exc, CockpitError) else "internal"
+            if code == "internal":  # a bug: logged with its traceback
+                log.exception("turn %s failed", request.turn)
+            message = str(exc).split("\n")[0]
+        self._error(request.turn, code, message)
+        self._advance(Trigger.ERROR)
+        fallback = spoken(code, self.settings.session.fallback_reply)
+        out.say(fallback if not out.text or out.text.endswith((" ", "\n")) else " " + fallback)
+        return Decision(Route.NONE, fallback, error=code)
+
+    async def _speak(self, speaking: asyncio.Task, request: Request) -> tuple[str | None, str | None]:
+        """Wait for the reply's audio to be made and played; returns (WAV path, error code)."""
+        try:
+            chunks = await speaking
+            if self.state is TurnState.THINKING:
+                self._advance(Trigger.REPLY)
+            path = await self.sink.finish_turn(chunks, request.turn, self.bus, request.trace)
+            if (lost := self.sink.take_problem()) is not None:  # the speaker went away: the reply is kept
+                self._error(request.turn, lost.code, str(lost).split("\n")[0], Stage.PLAYBACK)
+                return path, lost.code
+            return path, None
+        except CockpitError as exc:  # speech itself failed: reported, and the turn still closes
+            self._error(request.turn, exc.code, str(exc), Stage.TTS)
+            return None, exc.code
+
+    def _first_audio(self) -> None:
+        if self.state is TurnState.THINKING:
+            self._advance(Trigger.REPLY)
+
+    def _error(self, turn: int, code: str, message: str, stage: Stage | None = None) -> None:
+        self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=code, message=message, stage=stage))
+
+    def _summary(self, request: Request, decision: Decision, reply: str, error: str | None, audio_path: str | None,
+                 interrupted: bool = False) -> TurnSummary:
+        self.bus.emit(ReplyText(t=time.monotonic(), turn=request.turn, text=reply))
+        summary = TurnSummary(t=time.monotonic(), turn=request.turn, transcript=request.text, route=decision.route,
+                              tool_calls=tuple(decision.calls), reply=reply, timings_ms=request.trace.timings_ms(),
+                              error=error, audio_path=audio_path, route_reason=decision.reason, interrupted=interrupted)
         self.bus.emit(summary)
         return summary
+

@@ -15,6 +15,8 @@ pull whisper-tiny-en"). A choice the settings made explicitly is kept as it is.
 """
 from __future__ import annotations
 
+import time
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -142,3 +144,34 @@ def _brain(settings: Settings, present):
     choice = Choice("llm", engine if mode != "cloud-first" else "cloud+local", model if uses_local else None,
                     f"{mode}: {why}", fell)
     return b.model_copy(update={"mode": mode, "local": local}), choice
+
+
+def stack_ready(settings: Settings, stack: tuple[Choice, ...], listener, tiers: dict, voices) -> "StackReady":
+    """What runs, as loaded: each part's engine and model, and which are random-weight fixtures."""
+    from pathlib import Path
+
+    from cockpit.events import StackReady
+    parts: dict[str, str] = {}
+    fixtures: list[str] = []
+
+    def put(part: str, label: str, engine: object = None) -> None:
+        parts[part] = label
+        if getattr(engine, "is_fixture", False):
+            fixtures.append(part)
+    s = settings
+    wake = {"phrase": f"phrase '{s.wake.keyphrase}' (PocketSphinx)", "ptt": "push-to-talk", "none": "none",
+            "model": "openWakeWord " + ", ".join(Path(m).stem for m in s.wake.openwakeword.models)}
+    put("wake", wake[s.wake.mode], listener.spotter)
+    put("vad", s.vad.engine)
+    put("asr", f"whisper ({Path(str(s.asr.whisper.model)).name})" if s.asr.engine == "whisper"
+        else "sphinx (command grammar)", listener.asr)
+    for name, tier in tiers.items():
+        model = getattr(tier.llm, "path", None) or getattr(tier.llm.settings, "model", "")
+        put(f"llm-{name}", f"{name} ({Path(str(model)).name})", tier.llm)
+    if not tiers:
+        put("llm", "none (fast path only)")
+    for language, voice in voices.piper.items():
+        put(f"tts-{language}", f"piper ({Path(str(getattr(voice, 'model_path', '') or '')).name or language})", voice)
+    put("tts", "espeak-ng" if not voices.piper else "piper, espeak-ng fallback")
+    fallbacks = tuple(c.line() for c in stack if c.fallback)
+    return StackReady(t=time.monotonic(), parts=parts, fixtures=tuple(fixtures), fallbacks=fallbacks)

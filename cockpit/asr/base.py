@@ -13,6 +13,8 @@ class Recognition:
 
     text: str
     confidence: float | None
+    language: str = "en"
+    """The language the recogniser heard (Whisper detects it when asr.language is auto)."""
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ class WhisperStream:
         self._voiced_upto = 0       # samples up to the end of the last voiced frame
         self._decoded_upto = -1     # samples the last decode covered
         self._silent = 0            # samples of silence since the last voiced frame
+        self._language = "en" if settings.language == "auto" else settings.language
         self.token_cap: int | None = None
         """At most this many new tokens per decode (besides the 8 per second of audio + 8 cap);
         `cockpit bench` sets it on a fixture, which never emits end-of-text, to the length of
@@ -110,12 +111,13 @@ class WhisperStream:
         assert self.model is not None, "WhisperStream.prepare() was not called"
         seconds = len(audio) / SAMPLE_RATE
         language = None if self.settings.language == "auto" else self.settings.language
-        segments, _info = self.model.transcribe(
+        segments, info = self.model.transcribe(
             audio, language=language, beam_size=self.w.beam_size, temperature=0.0,
             condition_on_previous_text=False, without_timestamps=True, vad_filter=False,
             hotwords=self.w.hotwords or None, prefix=prefix or None,
             max_new_tokens=min(int(8 * seconds) + 8, self.token_cap or 10**6))
         text = " ".join(seg.text.strip() for seg in segments)  # the lazy generator is consumed here
+        self._language = info.language or self._language
         return text.split()
 
     def start(self, dialog: bool = False) -> None:
@@ -123,6 +125,7 @@ class WhisperStream:
         self._audio, self._samples, self._since_decode = [], 0, 0
         self._last_words, self._committed = [], []
         self._voiced_upto, self._decoded_upto, self._silent = 0, -1, 0
+        self._language = self.settings.language if self.settings.language != "auto" else "en"
 
     def _buffer(self) -> np.ndarray:
         return np.concatenate(self._audio).astype(np.float32) / 32768.0 if self._audio else np.zeros(0, np.float32)
@@ -167,10 +170,10 @@ class WhisperStream:
         log.debug("whisper finish: decoded up to %.2f s, voiced up to %.2f s, buffer %.2f s", self._decoded_upto / SAMPLE_RATE,
                   self._voiced_upto / SAMPLE_RATE, self._samples / SAMPLE_RATE)
         if self._decoded_upto >= self._voiced_upto > 0:  # the last decode heard every voiced frame
-            return Recognition(" ".join(self._last_words).strip(), None)
+            return Recognition(" ".join(self._last_words).strip(), None, self._language)
         committed = " ".join(self._committed)
         words = self._decode(self._buffer(), prefix=committed or None)
         text = " ".join(words).strip()
         if committed and not text.lower().startswith(committed.lower()):
             text = f"{committed} {text}".strip()
-        return Recognition(text, None)
+        return Recognition(text, None, self._language)

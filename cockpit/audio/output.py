@@ -11,6 +11,7 @@ import numpy as np
 from cockpit.audio.formats import resample, write_wav
 from cockpit.bus import EventBus
 from cockpit.config import OutputSettings, PlaybackSettings
+from cockpit.errors import CockpitError
 from cockpit.events import AudioOut, Stage
 from cockpit.trace import TurnTrace
 from cockpit.tts.espeak import Speech
@@ -32,6 +33,10 @@ class ReplySink:
             from cockpit.audio.playback import Player
             player = Player(settings, playback or PlaybackSettings())
         self.player = player
+        self.lost: CockpitError | None = None
+        """Why the speaker stopped working (None while it works)."""
+        self._reported: CockpitError | None = None
+        self._retried = False
         self.on_reply: Callable[[int, np.ndarray, int], None] | None = None
         """Called with (turn, samples, rate) for every reply's whole audio (the HMI API sends it on)."""
 
@@ -49,20 +54,62 @@ class ReplySink:
             self.player.close()
 
     async def play(self, speech: Speech, trace: TurnTrace) -> None:
-        """Queue a chunk for the speaker (waits while the bounded queue is full)."""
-        if self.player is None:
+        """Queue a chunk for the speaker (waits while the bounded queue is full). A speaker that went
+        away is reopened at the next reply; until then replies still go to WAVs and the HMI."""
+        if self.player is None or not await self._speaker_ok():
             return
         trace.first(Stage.PLAYBACK)
-        await self.player.play(speech)
+        try:
+            await self.player.play(speech)
+        except CockpitError as exc:
+            self._lost(exc)
+
+    async def _speaker_ok(self) -> bool:
+        if self.lost is None:
+            return True
+        if self._retried:
+            return False
+        self._retried = True  # once per reply: a missing device is not probed for every sentence
+        try:
+            await asyncio.to_thread(self._reopen)
+        except CockpitError:
+            return False
+        self.lost = self._reported = None
+        return True
+
+    def _reopen(self) -> None:
+        assert self.player is not None
+        self.player.close()
+        self.player.prepare()
+
+    def _lost(self, exc: CockpitError) -> None:
+        self.lost = exc
+        self.player.stop()
 
     def stop(self) -> float:
         """Barge-in: silence now, drop what is queued; returns the seconds dropped."""
         return self.player.stop() if self.player is not None else 0.0
 
     async def finish_turn(self, chunks: list[Speech], turn: int, bus: EventBus, trace: TurnTrace) -> str | None:
-        if self.player is not None and chunks:
-            await self.player.drain()
-            trace.end(Stage.PLAYBACK)
+        """Wait for the speaker, then hand the whole reply on (WAV, HMI): nothing is lost when the
+        speaker went away meanwhile (``take_problem`` then reports it, once)."""
+        self._retried = False
+        if self.player is not None and chunks and self.lost is None:
+            try:
+                await self.player.drain()
+                trace.end(Stage.PLAYBACK)
+            except CockpitError as exc:
+                self._lost(exc)
+        return await self._keep(chunks, turn, bus)
+
+    def take_problem(self) -> CockpitError | None:
+        """The speaker failure to report, once per loss (None when there is nothing new)."""
+        if self.lost is None or self._reported is not None:
+            return None
+        self._reported = self.lost
+        return self.lost
+
+    async def _keep(self, chunks: list[Speech], turn: int, bus: EventBus) -> str | None:
         if not chunks:
             return None
         rate = chunks[0].rate

@@ -15,6 +15,7 @@ import importlib.util
 import logging
 import math
 import threading
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -34,6 +35,9 @@ BLOCK_S = 0.01
 FADE_S = 0.005
 """On ``stop()`` the audio that was playing fades out over this long instead of clicking."""
 DUCK_HOLD_S = 0.3
+STALL_S = 3.0
+"""A device that has asked for no audio for this long while some is queued is gone (unplugged,
+its driver crashed): waiting ``play()``/``drain()`` calls fail with ``audio-output``."""
 """The media stays ducked through gaps shorter than this between reply chunks."""
 
 
@@ -81,6 +85,7 @@ class Player:
         self._wake_pending = False
         self._tap = ReferenceTap(self.samplerate)
         self._callback_failed = False
+        self._fed_at = time.monotonic()  # the device's last callback (PortAudio's thread writes it)
 
     # --- opening and closing ------------------------------------------------------------------
     def prepare(self) -> None:
@@ -182,8 +187,7 @@ class Player:
             if n and not self._ducked:
                 self._set_duck(True)
             if done < len(samples):
-                self._changed.clear()
-                await self._changed.wait()
+                await self._progress_or_stall()
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait until everything queued has gone to the device; ``TimeoutError`` after ``timeout``."""
@@ -191,8 +195,7 @@ class Player:
 
         async def emptied() -> None:
             while self.playing:
-                self._changed.clear()
-                await self._changed.wait()
+                await self._progress_or_stall()
         await asyncio.wait_for(emptied(), timeout)
 
     def stop(self) -> float:
@@ -212,6 +215,19 @@ class Player:
             self._epoch += 1
         self._on_loop(self._settle_stop)
         return (queued - keep) / self.samplerate
+
+    async def _progress_or_stall(self) -> None:
+        """Wait for the device to take audio; a device silent for STALL_S is an ``audio-output`` error."""
+        self._changed.clear()
+        while True:
+            try:
+                await asyncio.wait_for(self._changed.wait(), STALL_S)
+                return
+            except asyncio.TimeoutError:
+                if time.monotonic() - self._fed_at >= STALL_S:
+                    raise CockpitError(f"the speaker took no audio for {STALL_S:g} s (unplugged, or its driver "
+                                       "stopped)", code="audio-output",
+                                       hint="check the output device; cockpit reopens it at the next reply") from None
 
     def _settle_stop(self) -> None:
         self._changed.set()
@@ -249,6 +265,7 @@ class Player:
 
     # --- PortAudio's thread -------------------------------------------------------------------
     def _callback(self, outdata, frames, time_info, status) -> None:
+        self._fed_at = time.monotonic()
         if status and getattr(status, "output_underflow", False):
             self.underflows += 1
         out = outdata[:, 0] if outdata.ndim == 2 else outdata

@@ -1,7 +1,8 @@
-"""Voice activity detection, frame by frame.
+"""Voice activity detection, frame by frame: which detector ``vad.engine`` names.
 
-The skeleton's detector is the WebRTC-style C VAD that ships inside the pocketsphinx wheel:
-no download, ~microseconds per 30 ms frame. It answers speech / not speech per frame.
+The default is Silero (cockpit/audio/silero.py: the ONNX model inside the faster-whisper wheel,
+a speech probability per 32 ms frame). The alternative is the WebRTC-style C VAD that ships
+inside the pocketsphinx wheel: no model, microseconds per 30 ms frame, a yes/no per frame.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pocketsphinx
 from cockpit.audio.formats import SAMPLE_RATE, rms_dbfs
 from cockpit.audio.silero import SileroVad
 from cockpit.config import AudioSettings, VadSettings
+from cockpit.factory import pick
 
 
 class WebRtcVad:
@@ -33,8 +35,9 @@ class WebRtcVad:
         return bool(self._vad.is_speech(np.ascontiguousarray(frame, dtype=np.int16).tobytes()))
 
 
+VADS = {"silero": lambda vad, audio: SileroVad(threshold=vad.threshold), "webrtc": WebRtcVad}
+
+
 def make_vad(vad: VadSettings, audio: AudioSettings) -> "WebRtcVad | SileroVad":
-    """The configured detector. Both answer ``is_speech(frame)`` for ``frame_samples`` frames."""
-    if vad.engine == "silero":
-        return SileroVad(threshold=vad.threshold)
-    return WebRtcVad(vad, audio)
+    """The configured detector. Both give ``probability(frame)`` for ``frame_samples`` frames."""
+    return pick("vad.engine", vad.engine, VADS)(vad, audio)

@@ -176,7 +176,7 @@ class Bench:
         tools = self.tier.registry.schemas()
         local, rounds = self.tier.llm, self.llm.rounds
         first = rounds[0].messages if rounds else self.tier.prompt.build(
-            self.tier.history, self.assistant.situation.render("exact"), rec["name"])
+            self.tier.history, self.assistant.vehicle_context.render("exact"), rec["name"])
         script = self.scenario.turns[rec["index"]].fixture_says  # type: ignore[attr-defined]
         max_tokens = (len(self.llm.pieces(script[0])) if self.llm.scripted and script
                       else self.settings.brain.max_reply_tokens)

@@ -37,6 +37,10 @@ class SessionSettings(Section):
     """The one spoken fallback after any stage error."""
     not_understood_reply: str = "Sorry, I can't help with that yet."
     """What cockpit says when no tier can handle an utterance."""
+    turn_timeout_s: float = Field(45.0, gt=0.5, le=600.0)
+    """Deadline for deciding one turn (fast path, model tiers, tools). Past it the model's work is
+    cancelled and the turn ends with the spoken fallback (code llm-timeout); the next turn is not
+    held up by it."""
     confirm_window_s: float = Field(20.0, gt=1.0, le=120.0)
     """How long a read-back waits for the driver's explicit yes; later answers cancel it."""
     audit_log: str = "out/audit.jsonl"

@@ -18,7 +18,7 @@ from cockpit.errors import CockpitError
 from cockpit.events import ErrorRaised, Event, Stage, StateChanged, TurnSummary
 from cockpit.service.hub import ClientQueue
 from cockpit.skills.policy import TYPED, HmiAnswer, hmac_equal
-from cockpit.session import Trigger, TurnState
+from cockpit.session import TurnState
 
 log = logging.getLogger("cockpit.daemon")
 
@@ -91,17 +91,9 @@ class HmiSide:
     def ptt(self, down: bool) -> None:
         """The talk button. With wake.mode ptt it is the wake; otherwise it only opens the client's
         microphone, and the wake phrase is still needed. Release ends what was said."""
-        from cockpit.wake.ptt import PushToTalk
-        spotter = self.assistant.listener.spotter
-        button = spotter if isinstance(spotter, PushToTalk) else None
+        self.assistant.press_to_talk(down)
         if down:
-            if button is not None:
-                button.press()
-                if self.assistant.state is TurnState.IDLE:  # the button is the wake: show that cockpit listens
-                    self.assistant.transition(Trigger.WAKE)
             return
-        if button is not None:
-            button.release()
         if self.settings.service.audio_in == "api":  # the client stops sending: let the endpointer hear the end
             self.mic.silence(self.settings.endpoint.hangover_ms / 1000 + 0.4)
 

@@ -9,7 +9,9 @@ Series:
 - ``cockpit_turn_stage_seconds{stage}`` histogram: one observation per entry of a turn's timings;
 - ``cockpit_turns_total{route, outcome}``: the tier that answered and ``ok`` / ``error`` /
   ``interrupted`` (a barge-in wins over the error it may have caused);
-- ``cockpit_errors_total{code}``, ``cockpit_barge_ins_total``,
+- ``cockpit_errors_total{code, kind}``: ``kind`` is the registry's fault | refusal | degraded, so a
+  dashboard separates what broke from what cockpit chose not to do (codes outside the registry
+  count as ``other``, so labels stay bounded); ``cockpit_barge_ins_total``,
   ``cockpit_audio_frames_dropped_total{where}``;
 - ``cockpit_api_refused_total{reason}``: API requests and messages refused (host, origin, token,
   rate, size);
@@ -24,6 +26,7 @@ import math
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
+from cockpit.errors import REGISTRY
 from cockpit.events import BargeIn, ErrorRaised, Route, StateChanged, TurnSummary
 
 log = logging.getLogger(__name__)
@@ -51,7 +54,8 @@ class Metrics:
                                         ["stage"], buckets=STAGE_BUCKETS_S, registry=reg)
         self._turns = Counter("cockpit_turns", "Finished turns, by answering tier and outcome.",
                               ["route", "outcome"], registry=reg)
-        self._errors = Counter("cockpit_errors", "Errors raised, by stable error code.", ["code"], registry=reg)
+        self._errors = Counter("cockpit_errors", "Errors raised, by stable error code and kind (fault, refusal, "
+                               "degraded).", ["code", "kind"], registry=reg)
         self._barge_ins = Counter("cockpit_barge_ins", "Replies cut off by the driver.", registry=reg)
         self._dropped = Counter("cockpit_audio_frames_dropped", "Audio frames dropped by a full queue.",
                                 ["where"], registry=reg)
@@ -72,8 +76,8 @@ class Metrics:
             match event:
                 case TurnSummary():
                     self._turn(event)
-                case ErrorRaised(code=code):
-                    self._errors.labels(code=code).inc()
+                case ErrorRaised(code=code, kind=kind):
+                    self._errors.labels(code=code if code in REGISTRY else "other", kind=kind).inc()
                 case BargeIn():
                     self._barge_ins.inc()
                 case StateChanged(state=state):

@@ -29,7 +29,6 @@ SIDE_EFFECTS: tuple[str, ...] = get_args(SideEffect)
 
 BUILTIN = "builtin"
 """The source of every tool registered without one: the tools shipped with cockpit."""
-"""The entry-point group third-party skill packages declare their tools under."""
 
 _TOOL_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _TYPE_WORDS = {"int": "a whole number", "float": "a number", "bool": "true or false",

@@ -1,25 +1,20 @@
 """espeak-ng speech: the offline default voice (Debian package, no model download).
 
-Synthesis runs the espeak-ng program (``--stdout`` gives a WAV); each sentence is one
-chunk so the first sentence can play while later ones are still being made.
+Synthesis runs the espeak-ng program (``--stdout`` gives a WAV). The reply is cut into
+sentence chunks before it gets here (cockpit/tts/chunker.py), so the first plays while later
+ones are still being made.
 """
 from __future__ import annotations
 
-import asyncio
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import AsyncIterator
 
 import numpy as np
 
 from cockpit.audio.formats import read_wav, SAMPLE_RATE
 from cockpit.config import EspeakSettings
 from cockpit.errors import EngineMissing, TtsError
-
-_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
-
 
 @dataclass(frozen=True)
 class Speech:
@@ -33,12 +28,8 @@ class Speech:
         return len(self.samples) / self.rate
 
 
-def split_sentences(text: str) -> list[str]:
-    return [s for s in (p.strip() for p in _SENTENCE.split(text.strip())) if s]
-
-
 class EspeakVoice:
-    """espeak-ng adapter. ``synthesize`` blocks; ``stream`` runs it off the event loop."""
+    """espeak-ng adapter. ``synthesize`` blocks: the caller runs it on the TTS worker thread."""
 
     def __init__(self, settings: EspeakSettings):
         self.settings = settings
@@ -66,8 +57,3 @@ class EspeakVoice:
             raise TtsError(f"espeak-ng failed for voice {s.voice!r}: {err or 'no audio'}",
                            hint="list voices with `espeak-ng --voices` and set tts.espeak.voice")
         return Speech(read_wav(proc.stdout))
-
-    async def stream(self, text: str) -> AsyncIterator[Speech]:
-        """One chunk per sentence, each synthesised in a worker thread."""
-        for sentence in split_sentences(text):
-            yield await asyncio.to_thread(self.synthesize, sentence)

@@ -15,7 +15,7 @@ from typing import Callable
 
 from cockpit.bus import EventBus
 from cockpit.config.voice import TtsSettings
-from cockpit.events import ReplyText, Stage
+from cockpit.events import ErrorRaised, ReplyText, Stage
 from cockpit.trace import TurnTrace
 from cockpit.tts.chunker import SentenceChunker
 from cockpit.tts.espeak import Speech
@@ -31,11 +31,8 @@ class SpokenReply:
         self.chunker = SentenceChunker(settings.first_chunk_min_chars, settings.chunk_max_chars)
         self.on_first_audio = on_first_audio
         self.parts: list[str] = []
-        self.spoken: list[str] = []
-        """The chunks that were said, in order."""
-        self.refused: list[str] = []
-        """Chunks dropped as unspeakable (garbled model output)."""
         self.chunks: list[Speech] = []
+        self._fell_back = False
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
 
     @property
@@ -60,16 +57,21 @@ class SpokenReply:
         while (chunk := await self._queue.get()) is not None:
             try:
                 clean = speakable(chunk)
-            except UnspeakableText:
-                self.refused.append(chunk)
+            except UnspeakableText:  # garbled model output is never spoken
                 continue
             self.trace.start(Stage.TTS)
+            before = self.voices.fallbacks
             speech = await self.thread.run(self.voices.synthesize, clean, language_of(clean))
+            if self.voices.fallbacks > before and not self._fell_back:  # e.g. piper failed: espeak-ng said it
+                self._fell_back = True
+                problem = self.voices.problems[-1]
+                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=self.turn, code=problem.code, stage=Stage.TTS,
+                                          kind="degraded", message=str(problem).split("\n")[0]
+                                          + " (espeak-ng finished the reply)"))
             self.trace.first(Stage.TTS)
             if not self.chunks and self.on_first_audio is not None:
                 self.on_first_audio()
             self.chunks.append(speech)
-            self.spoken.append(chunk)
             self.bus.emit(ReplyText(t=time.monotonic(), turn=self.turn, text=chunk, final=False))
             await self.sink.play(speech, self.trace)
         if self.chunks:

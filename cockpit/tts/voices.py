@@ -7,9 +7,12 @@ kept in :attr:`Voices.problems` (its stable code is reported once on the bus by 
 from __future__ import annotations
 
 import logging
+from collections import deque
+from typing import Callable
 
 from cockpit.config.voice import TtsSettings
 from cockpit.errors import CockpitError, TtsError
+from cockpit.factory import pick
 from cockpit.tts.espeak import EspeakVoice, Speech
 
 log = logging.getLogger(__name__)
@@ -17,14 +20,34 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("en", "zh")
 
 
+def _espeak(tts: TtsSettings, language: str) -> EspeakVoice:
+    e = tts.espeak
+    return EspeakVoice(e if language != "zh" else e.model_copy(update={"voice": e.voice_zh}))
+
+
+def _piper(tts: TtsSettings, language: str):
+    from cockpit.tts.piper import PiperVoice
+    return PiperVoice(tts.piper, language)
+
+
+VOICES: dict[str, Callable] = {"espeak": _espeak, "piper": _piper}
+"""``tts.engine`` -> the voice for one language ('auto' is resolved before, by cockpit.stack)."""
+
+
+def make_voice(tts: TtsSettings, language: str, engine: str | None = None):
+    """The voice ``engine`` (default ``tts.engine``) speaks ``language`` with (not yet prepared)."""
+    return pick("tts.engine", engine or tts.engine, VOICES)(tts, language)
+
+
 class Voices:
     def __init__(self, settings: TtsSettings) -> None:
         self.settings = settings
-        e = settings.espeak
-        self.espeak = {"en": EspeakVoice(e), "zh": EspeakVoice(e.model_copy(update={"voice": e.voice_zh}))}
+        self.espeak = {language: make_voice(settings, language, "espeak") for language in LANGUAGES}
         self.piper: dict[str, object] = {}
-        self.problems: list[CockpitError] = []
-        """Fallbacks taken (a piper voice that could not load or speak), oldest first."""
+        self.problems: deque[CockpitError] = deque(maxlen=16)
+        """The latest fallbacks taken (a piper voice that could not load or speak), oldest first."""
+        self.fallbacks = 0
+        """How many times espeak-ng spoke for a failed voice (the reply compares it to report each once)."""
 
     @property
     def engine(self) -> str:
@@ -35,9 +58,8 @@ class Voices:
         self.espeak["en"].prepare()
         if self.settings.engine != "piper":
             return
-        from cockpit.tts.piper import PiperVoice
         for language in self.settings.piper.voices:
-            voice = PiperVoice(self.settings.piper, language)
+            voice = make_voice(self.settings, language)
             try:
                 voice.prepare()
             except CockpitError as exc:
@@ -61,3 +83,4 @@ class Voices:
             raise exc
         log.warning("%s: %s — speaking with espeak-ng instead", what, str(exc).split("\n")[0])
         self.problems.append(exc)
+        self.fallbacks += 1

@@ -7,28 +7,43 @@ are raised at start as :class:`FeedError` with a fix; network feeds (gpsd) retry
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from typing import Callable, Sequence
 
 from cockpit.config.vehicle import FeedSettings
+from cockpit.factory import pick
 from cockpit.vehicle.feed import Feed, FeedStats
 from cockpit.vehicle.signals import SignalStore
 
 log = logging.getLogger(__name__)
 
 
-def make_feed(settings: FeedSettings, store: SignalStore) -> Feed:
-    """The adapter for one ``vehicle.feeds`` entry (not started)."""
-    if settings.kind == "gpsd":
-        from cockpit.vehicle.gpsd import GpsdFeed
-        return GpsdFeed(store, settings)
-    if settings.kind == "nmea":
-        from cockpit.vehicle.nmea import NmeaFeed
-        return NmeaFeed(store, settings)
-    if settings.kind == "can":
-        from cockpit.vehicle.can import CanFeed
-        return CanFeed(store, settings)
+def _gpsd(store: SignalStore, settings):
+    from cockpit.vehicle.gpsd import GpsdFeed
+    return GpsdFeed(store, settings)
+
+
+def _nmea(store: SignalStore, settings):
+    from cockpit.vehicle.nmea import NmeaFeed
+    return NmeaFeed(store, settings)
+
+
+def _can(store: SignalStore, settings):
+    from cockpit.vehicle.can import CanFeed
+    return CanFeed(store, settings)
+
+
+def _drive(store: SignalStore, settings):
     from cockpit.vehicle.drive import DriveFeed
     return DriveFeed(store, settings)
+
+
+FEEDS: dict[str, Callable] = {"gpsd": _gpsd, "nmea": _nmea, "can": _can, "drive": _drive}
+"""``vehicle.feeds[].kind`` -> its adapter (imported only when configured)."""
+
+
+def make_feed(settings: FeedSettings, store: SignalStore) -> Feed:
+    """The adapter for one ``vehicle.feeds`` entry (not started); an unknown kind is a config error."""
+    return pick("vehicle.feeds[].kind", settings.kind, FEEDS)(store, settings)
 
 
 class VehicleFeeds:

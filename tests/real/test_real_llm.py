@@ -131,7 +131,7 @@ def test_template_ignores_tools_so_they_go_in_the_static_system_prompt(talker):
 def test_warm_model_streams_a_short_answer_measured(talker):
     """TTFT and decode speed on the warm static prefix, straight from the engine (real weights)."""
     tier = local(talker)
-    messages = tier.prompt.build(History(0, 300), talker.a.situation.render("exact"), QUESTIONS[0])
+    messages = tier.prompt.build(History(0, 300), talker.a.vehicle_context.render("exact"), QUESTIONS[0])
     t0 = time.perf_counter()
     stamps = [time.perf_counter() for _ in tier.llm.stream_chat(messages, tier.registry.schemas(), max_tokens=64)]
     assert stamps, "the model said nothing"
@@ -158,7 +158,7 @@ def test_a_question_gets_a_short_spoken_answer(talker, question):
     assert seconds > 0.3 and np.abs(pcm).max() > 500  # espeak-ng really spoke it
     t = summary.timings_ms
     decode_s = (t["llm"] - t["llm_ttft"]) / 1000
-    notes = misbehaviour(reply, talker.a.situation.render("exact"), tokens)
+    notes = misbehaviour(reply, talker.a.vehicle_context.render("exact"), tokens)
     # the context line is already in the KV cache here (as after the prefill while the driver speaks)
     print(f"\n[real] SmolLM2-135M {question!r}: TTFT {t['llm_ttft']:.0f} ms, context cached (first speech {t.get('tts_first', 0):.0f} ms"
           f" after the words), ~{tokens / decode_s if decode_s > 0 else float('nan'):.1f} tok/s, reply {tokens} tokens /"
@@ -215,7 +215,7 @@ def test_tool_selection_accuracy_is_measured(talker):
     which one is right is measured and printed, not asserted."""
     tier = local(talker)
     grammar = tool_call_grammar(tier.registry)
-    context = talker.a.situation.render("exact")
+    context = talker.a.vehicle_context.render("exact")
     rows, right, valid = [], 0, 0
     t0 = time.perf_counter()
     for text, expected in ACCURACY:

@@ -15,7 +15,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 import measure_asr_real as m  # noqa: E402
 from cockpit.audio.formats import SAMPLE_RATE, resample  # noqa: E402
 from cockpit.config.voice import PiperSettings, TtsSettings  # noqa: E402
-from cockpit.tts.espeak import split_sentences  # noqa: E402
 from cockpit.tts.piper import PiperVoice  # noqa: E402
 
 VOICE = "piper-en-joe"
@@ -75,7 +74,7 @@ def test_replies_are_at_the_voice_rate_and_resample_to_16k(replies):
 def test_one_chunk_per_sentence(joe):
     text = m.REPLIES[2]  # two sentences
     chunks = list(joe.synthesize_chunks(text))
-    assert len(chunks) == len(split_sentences(text)) == 2
+    assert text.count(". ") == 1 and len(chunks) == 2
     assert all(c.rate == 22050 and len(c.samples) > 0.3 * c.rate for c in chunks)
 
 

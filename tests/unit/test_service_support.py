@@ -220,6 +220,8 @@ def test_metrics_count_turns_stages_errors_and_barge_ins():
         ErrorRaised(t=2.0, turn=3, code="cloud-timeout", message="no answer", stage=Stage.LLM),
         ErrorRaised(t=2.1, turn=4, code="cloud-timeout", message="no answer"),
         ErrorRaised(t=2.2, turn=4, code="asr-no-text", message="nothing heard", stage=Stage.ASR),
+        ErrorRaised(t=2.3, turn=5, code="policy-moving", message="stopped only", stage=Stage.TOOL),
+        ErrorRaised(t=2.4, turn=5, code="made-up-code", message="a plug-in's own code"),
         BargeIn(t=3.0, turn=4, trigger="vad", audio_time=12.0, speech_s=0.4, dropped_s=1.5),
         StateChanged(t=0.1, turn=1, state="listening", previous="idle"),
         StateChanged(t=0.2, turn=1, state="speaking", previous="listening"),
@@ -250,8 +252,10 @@ def test_metrics_count_turns_stages_errors_and_barge_ins():
     assert value("cockpit_turn_stage_seconds_count", stage="llm") == 1
     assert value("cockpit_turn_stage_seconds_count", stage="route") == 1
 
-    assert value("cockpit_errors_total", code="cloud-timeout") == 2
-    assert value("cockpit_errors_total", code="asr-no-text") == 1
+    assert value("cockpit_errors_total", code="cloud-timeout", kind="degraded") == 2
+    assert value("cockpit_errors_total", code="asr-no-text", kind="fault") == 1
+    assert value("cockpit_errors_total", code="policy-moving", kind="refusal") == 1  # refusals apart from faults
+    assert value("cockpit_errors_total", code="other", kind="fault") == 1  # labels stay bounded
     assert value("cockpit_barge_ins_total") == 1
     assert value("cockpit_audio_frames_dropped_total", where="mic-queue") == 7
     assert ("cockpit_audio_frames_dropped_total", frozenset({("where", "tts-queue")})) not in got

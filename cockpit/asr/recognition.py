@@ -1,0 +1,101 @@
+"""The recogniser and the wake spotter over one utterance, each on its own worker thread.
+
+Frames go to both while the driver speaks (the spotter only while a wake phrase is needed);
+what they produce along the way — partial transcripts, a wake hit — is collected as the
+threads finish each frame and handed out when the listener asks (``partials``,
+``wake_fired``), so nothing calls back into the listener. ``end`` waits for both engines'
+final answers.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from typing import Callable
+
+import numpy as np
+
+from cockpit.asr.base import Partial, Recognition, Recognizer
+from cockpit.wake.phrase import WakeHit
+from cockpit.worker import EngineThread
+
+log = logging.getLogger(__name__)
+MAX_WAITING = 64
+"""Partials kept until the listener takes them (a stalled listener drops the oldest)."""
+
+
+class RecognitionThreads:
+    def __init__(self, asr: Recognizer, spotter, strip_wake: Callable[[str], str] = lambda text: text):
+        self.asr = asr
+        self.spotter = spotter
+        self.strip_wake = strip_wake
+        """Removes the wake phrase from a transcript that may begin with it."""
+        self._asr_thread = EngineThread("asr")
+        self._wake_thread = EngineThread("wake")
+        self._partials: deque[Partial] = deque(maxlen=MAX_WAITING)
+        self._wake_fired = False
+        self._needs_wake = False
+
+    async def prepare(self) -> None:
+        jobs = [self._asr_thread.submit(self.asr.prepare)]
+        if self.spotter is not None:
+            jobs.append(self._wake_thread.submit(self.spotter.prepare))
+        await asyncio.gather(*jobs)
+
+    def close(self) -> None:
+        self._asr_thread.close()
+        self._wake_thread.close()
+
+    def begin(self, audio: np.ndarray, *, dialog: bool, needs_wake: bool) -> None:
+        """A new utterance, from its first pre-roll sample."""
+        self._needs_wake = needs_wake and self.spotter is not None
+        self._partials.clear()
+        self._wake_fired = False
+        self._asr_thread.submit(self.asr.start, dialog)
+        if self._needs_wake:
+            self._wake_thread.submit(self.spotter.start)
+        self.feed(audio)
+
+    def feed(self, audio: np.ndarray, voiced: bool = True) -> None:
+        self._asr_thread.submit(self.asr.feed, audio, voiced).add_done_callback(self._partial_done)
+        if self._needs_wake:
+            self._wake_thread.submit(self.spotter.feed, audio).add_done_callback(self._wake_done)
+
+    def _partial_done(self, fut: "asyncio.Future[Partial | None]") -> None:
+        if not fut.cancelled() and fut.exception() is None and fut.result() is not None:
+            self._partials.append(fut.result())  # in feed order: the ASR thread runs them in sequence
+
+    def _wake_done(self, fut: "asyncio.Future[WakeHit | None]") -> None:
+        if not fut.cancelled() and fut.exception() is None and fut.result() is not None:
+            self._wake_fired = True
+
+    def partials(self) -> list[Partial]:
+        """The partial transcripts finished since the last call, wake phrase removed, in order."""
+        out = []
+        while self._partials:
+            p = self._partials.popleft()
+            out.append(Partial("", self.strip_wake(p.text), p.audio_s))
+        return out
+
+    def wake_fired(self) -> bool:
+        """True once after the spotter fired inside the current utterance."""
+        fired, self._wake_fired = self._wake_fired, False
+        return fired
+
+    async def end(self) -> tuple[Recognition | None, WakeHit | None]:
+        """The final transcript (wake phrase removed; None when the recogniser raised) and the wake hit,
+        if one was needed. An engine that raises never stops the listener: the next utterance starts
+        it afresh."""
+        try:
+            recognition = await self._asr_thread.run(self.asr.finish)
+        except Exception:  # noqa: BLE001 - reported as this utterance's error, the listener goes on
+            log.exception("the recogniser failed on an utterance")
+            recognition = None
+        try:
+            hit = await self._wake_thread.run(self.spotter.finish) if self._needs_wake else None
+        except Exception:  # noqa: BLE001 - a spotter that raised heard no wake phrase
+            log.exception("the wake spotter failed on an utterance")
+            hit = None
+        if recognition is None:
+            return None, hit
+        return Recognition(self.strip_wake(recognition.text), recognition.confidence, recognition.language), hit
