@@ -18,6 +18,8 @@ from cockpit.wake.phrase import WakeHit
 PHRASE = "push-to-talk"
 """``WakeHit.phrase`` of a press."""
 SAMPLE_RATE = 16000
+KEEP = 64
+"""Presses and releases remembered (for the record; a daemon's button is pressed for days)."""
 
 
 class PushToTalk:
@@ -34,10 +36,10 @@ class PushToTalk:
         self._open = False
         self._hit: WakeHit | None = None
         self._time = 0.0
-        self.presses: list[float] = []
-        """Audio time of each press, as stamped by the poll that saw it."""
-        self.releases: list[float] = []
-        """Audio time of each release."""
+        self.presses: deque[float] = deque(maxlen=KEEP)
+        """Audio time of the latest presses, as stamped by the poll that saw them."""
+        self.releases: deque[float] = deque(maxlen=KEEP)
+        """Audio time of the latest releases."""
 
     # -- any thread ----------------------------------------------------------------------
 

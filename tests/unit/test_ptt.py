@@ -11,7 +11,7 @@ from cockpit.wake.ptt import PHRASE, PushToTalk
 
 def test_closed_until_pressed():
     ptt = PushToTalk()
-    assert not ptt.is_open(0.0) and ptt.hit is None and ptt.presses == []
+    assert not ptt.is_open(0.0) and ptt.hit is None and list(ptt.presses) == []
 
 
 def test_press_and_release_are_stamped_by_the_next_poll():
@@ -22,7 +22,7 @@ def test_press_and_release_are_stamped_by_the_next_poll():
     assert ptt.hit == WakeHit(PHRASE, 1.5, 1.0)
     ptt.release()
     assert not ptt.is_open(2.0)
-    assert ptt.presses == [1.5] and ptt.releases == [2.0]
+    assert list(ptt.presses) == [1.5] and list(ptt.releases) == [2.0]
 
 
 def test_tap_between_polls_opens_one_frame():
@@ -31,16 +31,16 @@ def test_tap_between_polls_opens_one_frame():
     ptt.release()
     assert ptt.is_open(0.3)
     assert not ptt.is_open(0.33)
-    assert ptt.presses == [0.3] and ptt.releases == [0.3]
+    assert list(ptt.presses) == [0.3] and list(ptt.releases) == [0.3]
 
 
 def test_repeated_press_or_stray_release_changes_nothing():
     ptt = PushToTalk()
     ptt.release()
-    assert not ptt.is_open(0.1) and ptt.releases == []
+    assert not ptt.is_open(0.1) and list(ptt.releases) == []
     ptt.press()
     ptt.press()
-    assert ptt.is_open(0.2) and ptt.presses == [0.2]
+    assert ptt.is_open(0.2) and list(ptt.presses) == [0.2]
 
 
 def test_wake_backend_interface_counts_audio_time():
@@ -77,3 +77,14 @@ def test_presses_from_other_threads_are_not_lost():
     assert ptt.is_open(1.0)  # at least one tap pending: open for this poll
     assert not ptt.is_open(1.03)
     assert len(ptt.presses) == len(ptt.releases) >= 1
+
+
+def test_a_button_pressed_for_days_keeps_a_bounded_record():
+    from cockpit.wake.ptt import KEEP
+    ptt = PushToTalk()
+    for i in range(10 * KEEP):
+        ptt.press()
+        ptt.is_open(float(i))
+        ptt.release()
+        ptt.is_open(i + 0.5)
+    assert len(ptt.presses) == len(ptt.releases) == KEEP and ptt.presses[-1] == 10 * KEEP - 1
