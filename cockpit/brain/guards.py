@@ -139,6 +139,17 @@ def looks_like_command(text: str) -> bool:
     return bool(_ASK.match(s) or _WANT.match(s) or _IMPERATIVE.match(s) or _COMPLAINT.match(s) or _MORE_LESS.match(s))
 
 
+_QUESTION = re.compile(r"^(?:what|what's|whats|where|where's|when|why|how|how's|who|who's|which|whose|is|are|am|was|"
+                       r"were|do|does|did|have|has|can i|could i|should|shall|will it|would it|tell me|"
+                       r"can you tell|could you tell|do you know)\b")
+
+
+def is_question(text: str) -> bool:
+    """Does the driver ask something (rather than ask for something to be done)?"""
+    s = _LEAD.sub("", _plain(text)).strip()
+    return s.endswith("?") and not looks_like_command(s) or bool(_QUESTION.match(s))
+
+
 # -- the context line --------------------------------------------------------------------------------
 _HEADER = re.compile(r"\bvehicle\s*(?:\(|:)", re.I)
 _COORD = re.compile(r"(?<![\d.])-?\d{1,3}\.\d{3,}(?![\d])")
@@ -392,4 +403,4 @@ class ReplyGuard:
 
 
 __all__ = ["CONTEXT_ECHO", "ContextFacts", "Dropped", "REPETITION", "ReplyGuard", "Spoken", "TOOL_TEXT",
-           "UNBACKED_CLAIM", "is_claim", "looks_like_command"]
+           "UNBACKED_CLAIM", "Verdict", "is_claim", "is_question", "looks_like_command"]

@@ -38,6 +38,16 @@ class LocalLLMSettings(Section):
     """Sampling seed, for repeatable answers."""
     temperature: float = Field(0.2, ge=0.0)
     """Sampling temperature; 0 = greedy."""
+    repeat_penalty: float = Field(1.15, ge=1.0, le=2.0)
+    """llama.cpp's repeat penalty on the reply's own last 64 tokens (not the prompt): above 1 a small
+    model stops saying one phrase over and over; 1 = off. Not applied to a grammar-constrained tool
+    call, whose JSON repeats quotes and names by design."""
+    frequency_penalty: float = Field(0.0, ge=0.0, le=2.0)
+    """Subtracted from a token's logit once per time it was used in those 64 tokens; 0 = off (spoken
+    replies are too short for it to matter once the repeat penalty is on)."""
+    presence_penalty: float = Field(0.0, ge=0.0, le=2.0)
+    """Subtracted once from any token already used in those 64 tokens; 0 = off (it pushes a small
+    model away from the words of the question it must answer)."""
     weight_repack: bool | None = None
     """llama.cpp's extra weight buffers (repacked layouts, Intel AMX tiles): faster on the CPUs that
     have them. None = auto: on, except where a one-off probe in a subprocess finds that the CPU's AMX
@@ -107,7 +117,17 @@ class BrainSettings(Section):
     max_tool_rounds: int = Field(2, ge=1, le=5)
     """Model calls per turn: tool results go back to the model at most this many times."""
     max_reply_tokens: int = Field(160, ge=16, le=2048)
-    """Token budget of one model answer (replies are spoken: keep them short)."""
+    """Tokens a model may write for one spoken reply while the car is parked (all the turn's model
+    calls together; a grammar-constrained tool call gets at least 128 of its own)."""
+    max_reply_tokens_driving: int = Field(64, ge=16, le=2048)
+    """The same budget while the car moves (or its speed is unknown); never above max_reply_tokens."""
+    max_sentences_parked: int = Field(4, ge=1, le=20)
+    """Sentences of a model's reply that are spoken while parked; the model is stopped at the next."""
+    max_sentences_driving: int = Field(2, ge=1, le=20)
+    """Sentences spoken while the car moves (or its speed is unknown)."""
+    repeat_ngram: int = Field(6, ge=3, le=20)
+    """A reply that repeats a run of this many words (or a whole sentence) is looping: the repeat is
+    dropped and the model stopped."""
     history_turns: int = Field(6, ge=0, le=50)
     """Earlier exchanges kept in the prompt."""
     history_ttl_s: float = Field(300.0, gt=0, le=86400)

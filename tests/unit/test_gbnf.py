@@ -175,3 +175,21 @@ def _has_llama() -> bool:
     except ImportError:
         return False
     return True
+
+
+def test_the_none_choice_is_one_more_alternative_with_empty_arguments():
+    registry = default_registry()
+    grammar = tool_call_grammar(registry, ["media_control"], allow_none=True)
+    check(grammar) if _has_llama() else None
+    accepts = to_regex(grammar).fullmatch
+    assert accepts('<tool_call>{"name": "none", "arguments": {}}</tool_call>')
+    assert accepts('<tool_call>{"name": "media_control", "arguments": {"action": "next"}}</tool_call>')
+    assert not accepts('<tool_call>{"name": "none", "arguments": {"x": 1}}</tool_call>')
+    assert not to_regex(tool_call_grammar(registry, ["media_control"])).fullmatch(
+        '<tool_call>{"name": "none", "arguments": {}}</tool_call>')  # only when asked for
+
+
+def test_a_tool_may_not_take_the_none_choice_s_name():
+    registry = Registry([Tool("none", "Clash.", _Args, "read", lambda a, ctx: Outcome(True, "ok"))])
+    with pytest.raises(ValueError, match="none"):
+        tool_call_grammar(registry)

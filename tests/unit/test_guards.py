@@ -2,7 +2,7 @@
 import pytest
 
 from cockpit.brain.guards import (CONTEXT_ECHO, REPETITION, TOOL_TEXT, UNBACKED_CLAIM, ContextFacts, Dropped,
-                                  ReplyGuard, Spoken, is_claim, looks_like_command)
+                                  ReplyGuard, Spoken, is_claim, is_question, looks_like_command)
 
 CONTEXT = ("Vehicle (08:30 Thu): at 48.13740, 11.57550, speed 0 km/h, heading north (0°), fuel 62%, "
            "battery 80%, range 450 km, outside 12°C, cabin set to 21°C.")
@@ -225,3 +225,12 @@ def test_commands(text):
 ])
 def test_not_commands(text):
     assert not looks_like_command(text), text
+
+
+@pytest.mark.parametrize("text, question", [
+    ("what's the temperature set to?", True), ("is my battery ok", True), ("how much fuel is left", True),
+    ("tell me about Paris", True), ("it's too hot in here", False), ("turn the volume up", False),
+    ("can you open the window?", False), ("the sky is blue", False),
+])
+def test_questions(text, question):
+    assert is_question(text) is question, text
