@@ -28,12 +28,13 @@ class PoiError(CockpitError):
 
 
 def _main_tag(tags: Mapping[str, str]) -> tuple[str, str] | None:
-    return next(((k, tags[k]) for k in _MAIN_KEYS if tags.get(k, "no") not in ("yes", "no")), None)
+    """The first main key with a value that says what the place is (not yes/no, not blank)."""
+    return next(((k, tags[k]) for k in _MAIN_KEYS if tags.get(k, "no").strip() not in ("", "yes", "no")), None)
 
 
 def category_of(tags: Mapping[str, str]) -> str:
-    """The category key for OSM tags: an explicit ``category`` wins, else amenity/tourism/shop."""
-    if tags.get("category"):
+    """The category key for OSM tags: an explicit ``category`` wins, else amenity/tourism/shop; never blank."""
+    if tags.get("category", "").strip():
         return tags["category"].strip().lower()
     main = _main_tag(tags)
     if main is None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from cockpit.vehicle.places import Poi, PoiError
 
 __all__ = ["read_csv", "read_geojson", "stat_source"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone UTF-16 surrogate: JSON's "\\ud800" escape decodes to one, and no UTF-8 text can hold it."""
 
 
 def stat_source(path: Path) -> os.stat_result:
@@ -29,7 +33,7 @@ def stat_source(path: Path) -> os.stat_result:
 def _coordinate(lat: Any, lon: Any) -> tuple[float, float] | None:
     try:
         la, lo = float(lat), float(lon)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
         return None
     if isinstance(lat, bool) or isinstance(lon, bool) or not (-90 <= la <= 90 and -180 <= lo <= 180):
         return None
@@ -53,6 +57,8 @@ def read_geojson(path: Path) -> tuple[list[Poi], int]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PoiError(f"POI file {path} is not valid JSON: {exc}", hint=hint) from None
+    except RecursionError:
+        raise PoiError(f"POI file {path} nests JSON arrays or objects too deeply to read", hint=hint) from None
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(features, list):
         what = f"type {doc.get('type')!r}" if isinstance(doc, dict) else f"a JSON {type(doc).__name__}"
@@ -72,6 +78,9 @@ def read_geojson(path: Path) -> tuple[list[Poi], int]:
             raise PoiError(f"POI file {path}: feature {i} ({name!r}) has bad coordinates {xy!r}",
                            hint="Point coordinates are [longitude, latitude] in degrees, longitude first.")
         tags = {str(k): _tag(v) for k, v in props.items() if v is not None}
+        if _SURROGATE.search("".join([name, *tags, *tags.values()])):
+            raise PoiError(f"POI file {path}: feature {i} ({name!r}) has text that is not Unicode",
+                           hint="A \\uD800-\\uDFFF escape must be half of a surrogate pair; fix or drop it.")
         pois.append(Poi.from_tags(name, *where, tags))
     return pois, skipped
 
