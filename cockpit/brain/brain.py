@@ -170,6 +170,9 @@ class Brain:
             if answer.discarded:
                 self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code="llm-garbled", stage=Stage.LLM,
                                           message=f"discarded {len(answer.discarded)} characters of garbled model text"))
+            for dropped in answer.dropped:  # what the reply guards kept from the driver (brain/guards.py)
+                self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=dropped.code, stage=Stage.LLM,
+                                          message=f"not spoken: {dropped.text.strip()[:120]!r}"))
             if not answer.reply:
                 say(self.settings.session.not_understood_reply)
             return Decision(route, answer.reply or self.settings.session.not_understood_reply, answer.calls, reason)

@@ -190,6 +190,16 @@ class ContextFacts:
         return len(values) >= min_values
 
 
+_SPEED = re.compile(r"\bspeed (-?\d+(?:\.\d+)?) km/h", re.I)
+
+
+def moving(context: str, above_kmh: float = 3.0) -> bool:
+    """Does the context line say the car moves? Its speed above ``above_kmh``, or no speed at all
+    ("speed unknown", a stale or absent reading) — unknown counts as moving, as in the policy."""
+    m = _SPEED.search(context)
+    return m is None or abs(float(m.group(1))) > above_kmh
+
+
 def _norm_value(v: str) -> str:
     return re.sub(r"\s+", "", v.lower()).replace("°c", "°")
 
@@ -403,4 +413,4 @@ class ReplyGuard:
 
 
 __all__ = ["CONTEXT_ECHO", "ContextFacts", "Dropped", "REPETITION", "ReplyGuard", "Spoken", "TOOL_TEXT",
-           "UNBACKED_CLAIM", "Verdict", "is_claim", "is_question", "looks_like_command"]
+           "UNBACKED_CLAIM", "Verdict", "is_claim", "is_question", "looks_like_command", "moving"]

@@ -1,28 +1,43 @@
-"""One LLM turn: stream, split speech from tool calls, act, feed results back, bounded.
+"""One LLM turn: stream, guard, split speech from tool calls, act, feed results back, bounded.
 
-The model's text streams through :class:`ToolCallParser`; every proposed call is validated
-by the registry and executed through the same ``execute`` the fast path uses (so the
-policy gate, when it lands, sees every call from every tier). An invalid call gets one
-repair round; tool results go back as ``tool`` messages for at most ``max_tool_rounds``
-model calls. A reply that is empty or garbled is never spoken: the skills' own messages,
-or the caller's fallback, are used instead.
+The model's text streams through :class:`ToolCallParser`; every proposed call is validated by the
+registry and executed through the same ``execute`` the fast path uses (so the policy gate sees
+every call from every tier). An invalid call gets one repair round; tool results go back as
+``tool`` messages for at most ``max_tool_rounds`` model calls. Speech goes through the turn's
+:class:`~cockpit.brain.guards.ReplyGuard` and reaches ``on_speech`` sentence by sentence, once
+judged: the context line, tool names, repeats and claimed actions no call backed are never spoken;
+the sentence and token caps (driving: shorter) stop the model.
+
+How a turn runs, on an engine that ``supports_grammar`` (llama.cpp):
+
+* Words that look like a command (:func:`~cockpit.brain.guards.looks_like_command`), or every turn
+  with ``tool_choice: required``: the first round is constrained to one call among the tools or
+  "none". "none" lets the model answer in words in the next round.
+* A free round that claimed an action with no call behind it ("I've turned up the volume"): the
+  claim is dropped and the round is tried once more, constrained the same way.
+* Still no call that succeeded: "Sorry, I couldn't do that." (``llm-unbacked-claim``), unless a
+  skill's own words (a refusal, a read-back) explain it.
+
+Engines are asked what they can do (:class:`LLM`): ``supports_grammar``, ``supports_prefill``.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
 from cockpit.brain.cloud import is_garbled
-from cockpit.brain.gbnf import tool_call_grammar
-from cockpit.brain.cloud import CloudLLM
-from cockpit.brain.local import LocalLLM
+from cockpit.brain.gbnf import NONE_SCHEMA, NONE_TOOL, tool_call_grammar
+from cockpit.brain.guards import Dropped, ReplyGuard, Spoken, Verdict, is_question, looks_like_command, moving
 from cockpit.brain.privacy import PrivacyReport, filter_payload
 from cockpit.brain.prompt import History, PromptBuilder
 from cockpit.brain.toolcall import CallInvalid, CallReady, Speech, ToolCallParser, repair_prompt
 from cockpit.config import BrainSettings, PrivacyPolicy
+from cockpit.errors import spoken as spoken_fallback
 from cockpit.events import Stage, ToolCall
+from cockpit.skills.policy import MOVING_KMH
 from cockpit.skills.registry import Registry
 from cockpit.trace import TurnTrace
 
@@ -30,11 +45,37 @@ WORDS_GO_HERE = "\u2063"
 """An invisible separator standing in for the driver's words while the prompt is prefilled."""
 
 CALL_TOKENS = 128
-"""The least budget of a grammar-constrained round: a tool call cut off by ``max_reply_tokens``
+"""The least budget of a grammar-constrained round: a tool call cut off by the reply's token cap
 (meant for spoken replies) can never run. Small models spend a token per digit and blank."""
+
+MIN_TALK_TOKENS = 8
+"""A free round with fewer tokens left in the reply's budget is not started."""
 
 Execute = Callable[[ToolCall], Awaitable[tuple[bool, str]]]
 """Runs one validated call; returns (ok, what to tell the driver)."""
+
+
+class LLM(Protocol):
+    """What a model tier needs of an engine (brain/local.py, brain/cloud.py)."""
+
+    supports_grammar: bool
+    """``astream`` takes ``grammar=`` (GBNF) to constrain decoding: tool calls can be required."""
+
+    @property
+    def supports_prefill(self) -> bool:
+        """``warm`` and ``prefill_soon`` evaluate a prompt ahead (a local KV cache)."""
+
+    def prepare(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def astream(self, messages: list[dict], tools: list[dict] | None = None, *,
+                max_tokens: int = ..., **options: Any) -> AsyncIterator[str]: ...
+
+    def warm(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> float: ...
+
+    def prefill_soon(self, messages: list[dict], tools: list[dict] | None,
+                     upto: str) -> "asyncio.Future[float] | None": ...
 
 
 @dataclass
@@ -43,14 +84,31 @@ class LlmAnswer:
     calls: list[ToolCall] = field(default_factory=list)
     rounds: int = 0
     repaired: bool = False
+    retried: bool = False
+    """A constrained round ran again after an action was claimed with no call behind it."""
+    declined: bool = False
+    """A constrained round chose "none": no tool fits."""
     discarded: str = ""
     """Model text that was not spoken because it was garbled."""
+    dropped: list[Dropped] = field(default_factory=list)
+    """Sentences the guards kept from the driver, with their codes (context echo, claim, ...)."""
+    stopped: str = ""
+    """Why the guards stopped the model early ('sentence-cap', 'repetition'), if they did."""
+
+
+@dataclass
+class _Round:
+    raw: str = ""
+    calls: list[ToolCall] = field(default_factory=list)
+    invalid: CallInvalid | None = None
+    declined: bool = False
+    tokens: int = 0
 
 
 class LlmTier:
     """A model tier (local llama.cpp or cloud) with its own history; both stream text deltas."""
 
-    def __init__(self, settings: BrainSettings, registry: Registry, engine: LocalLLM | CloudLLM,
+    def __init__(self, settings: BrainSettings, registry: Registry, engine: LLM,
                  history: History, privacy: PrivacyPolicy | None = None):
         self.settings = settings
         self.registry = registry
@@ -58,92 +116,141 @@ class LlmTier:
         self.prompt = PromptBuilder()
         self.history = history
         self.privacy = privacy
-        self._on_speech: Callable[[str], None] | None = None
+        """When set (cloud), every payload is filtered before it leaves the car."""
         self._prefilling: "asyncio.Future[float] | None" = None
         self.last_sent: list[dict] = []
         """The messages of the last round exactly as the model got them (after the privacy filter)."""
-        """When set (cloud), every payload is filtered before it leaves the car."""
         self.last_report: PrivacyReport | None = None
         self.on_payload: Callable[[PrivacyReport, int], None] | None = None
         """Called with the privacy report of every payload that leaves the car (for the audit)."""
-        local = isinstance(engine, LocalLLM)
-        self._grammar = tool_call_grammar(registry) if local and settings.tool_choice == "required" else None
+        self.tools = [*registry.schemas(), *([NONE_SCHEMA] if engine.supports_grammar else [])]
+        """The tools as the model is told of them: the registry's, and the "none" choice where a
+        grammar can offer it."""
+        self._required = tool_call_grammar(registry, allow_none=True) if engine.supports_grammar and len(registry) else None
+        """One call among the tools or "none", for rounds that must act (None: the engine cannot)."""
 
     def prepare(self) -> None:
-        """Load the model and (locally) evaluate the static prefix, so the first turn is warm."""
+        """Load the model and (where it can) evaluate the static prefix, so the first turn is warm."""
         self.llm.prepare()
-        if isinstance(self.llm, LocalLLM):
-            self.llm.warm(self.prompt.static_prefix(), tools=self.registry.schemas())
+        if self.llm.supports_prefill:
+            self.llm.warm(self.prompt.static_prefix(), tools=self.tools)
 
     def close(self) -> None:
         self.llm.close()
 
     def prefill(self, context: str) -> None:
-        """The driver started speaking: evaluate [static][history][context] now (local model only)."""
-        if not isinstance(self.llm, LocalLLM) or self.llm.llm is None:
+        """The driver started speaking: evaluate [static][history][context] now (where the engine can)."""
+        if not self.llm.supports_prefill:
             return
         if self._prefilling is not None and not self._prefilling.done():
             return  # the last one is still running (speech in quick succession): never queue a backlog
         messages = self.prompt.build(self.history, context, WORDS_GO_HERE)
-        self._prefilling = self.llm.prefill_soon(messages, self.registry.schemas(), WORDS_GO_HERE)
+        self._prefilling = self.llm.prefill_soon(messages, self.tools, WORDS_GO_HERE)
+
+    def limits(self, driving: bool) -> tuple[int, int]:
+        """(sentences, tokens) a spoken reply may have: shorter while the car moves."""
+        s = self.settings
+        if driving:
+            return s.max_sentences_driving, min(s.max_reply_tokens_driving, s.max_reply_tokens)
+        return s.max_sentences_parked, s.max_reply_tokens
 
     async def answer(self, text: str, context: str, trace: TurnTrace, execute: Execute,
-                     on_speech: Callable[[str], None] | None = None) -> LlmAnswer:
+                     on_speech: Callable[[str], None] | None = None, *, driving: bool | None = None) -> LlmAnswer:
         """Run the model (and its tool calls) for one request. Speech is released to ``on_speech``
-        as the stream parser lets it go, while the model is still generating."""
-        self._on_speech = on_speech
-        messages = self.prompt.build(self.history, context, text)
-        tools = self.registry.schemas()
+        sentence by sentence, once the guards have judged it, while the model is still generating.
+        ``driving``: the car moves or its speed is unknown (shorter replies); None: as the context
+        line says (its speed, or none)."""
+        s = self.settings
+        sentences, tokens = self.limits(moving(context, MOVING_KMH) if driving is None else driving)
+        guard = ReplyGuard(context, max_sentences=sentences, ngram=s.repeat_ngram, tool_names=self.registry.names())
         answer = LlmAnswer("")
-        spoken: list[str] = []
-        outcomes: list[str] = []
-        grammar = self._grammar
-        while answer.rounds < self.settings.max_tool_rounds:
+        said: list[str] = []
+
+        def speak(verdicts: list[Verdict]) -> None:
+            for v in verdicts:
+                if isinstance(v, Spoken):
+                    said.append(v.text)
+                    if on_speech is not None:
+                        on_speech(v.text)
+                elif v.code:
+                    answer.dropped.append(v)
+
+        messages = self.prompt.build(self.history, context, text)
+        required = self._required is not None and (s.tool_choice == "required" or looks_like_command(text))
+        grammar = self._required if required else None
+        answer.retried = required  # a constrained round is the one retry a claim could get
+        acted, outcomes, used, rounds = False, [], 0, s.max_tool_rounds
+        said_before_calls, retrying = 0, False
+        while answer.rounds < rounds:
+            if grammar is None and (guard.stopped or tokens - used < MIN_TALK_TOKENS):
+                break  # the reply is over: stopped by a guard, or its token budget spent
             answer.rounds += 1
-            raw, speech, calls, invalid = await self._one_round(messages, tools, grammar, trace)
-            spoken.append("".join(speech))  # one round's speech arrives in stream pieces: join them as they are
-            if invalid is not None and not answer.repaired:
+            budget = max(tokens, CALL_TOKENS) if grammar is not None else tokens - used
+            turn = await self._one_round(messages, grammar, trace, guard, budget, speak)
+            used += turn.tokens if grammar is None else 0
+            if turn.invalid is not None and not answer.repaired:
                 answer.repaired = True
-                messages += [{"role": "assistant", "content": raw}, {"role": "user", "content": repair_prompt(invalid.error)}]
+                messages += [{"role": "assistant", "content": turn.raw},
+                             {"role": "user", "content": repair_prompt(turn.invalid.error)}]
                 continue
-            if not calls:
-                break
-            messages.append({"role": "assistant", "content": raw})
-            for call in calls:
-                ok, message = await execute(call)
-                answer.calls.append(call)
-                outcomes.append(message)
-                messages.append({"role": "tool", "content": json.dumps({"name": call.name, "ok": ok, "result": message})})
-            grammar = None  # after acting, the model may just talk
-        reply = " ".join(s.strip() for s in spoken if s.strip())
+            if turn.calls:
+                messages.append({"role": "assistant", "content": turn.raw})
+                for call in turn.calls:
+                    ok, message = await execute(call)
+                    acted = acted or ok
+                    answer.calls.append(call)
+                    outcomes.append(message)
+                    messages.append({"role": "tool", "content": json.dumps({"name": call.name, "ok": ok, "result": message})})
+                speak(guard.end_round(acted))
+                said_before_calls = len(said)
+                grammar = None  # after acting, the model may just talk
+                continue
+            speak(guard.end_round(acted))
+            answer.declined = answer.declined or turn.declined
+            if turn.declined and grammar is not None and not retrying:
+                grammar = None  # nothing fits: the model may answer in words
+                rounds = max(rounds, answer.rounds + 1)
+                continue
+            if guard.unbacked and not acted and not answer.retried and not is_question(text):
+                answer.retried = retrying = True  # the claim is dropped; once, the model must act or say "none"
+                grammar, rounds = self._required, rounds + 1
+                continue
+            break
+        answer.stopped = guard.stopped
+        reply = "".join(said).strip()
         if reply and is_garbled(reply):
             answer.discarded, reply = reply, ""
-        answer.reply = reply or " ".join(outcomes)
-        if not reply and outcomes and self._on_speech is not None:
-            self._on_speech(answer.reply)  # nothing speakable from the model after acting: the skills' words
+        extra = ""
+        if outcomes and len(said) == said_before_calls:
+            extra = " ".join(outcomes)  # nothing speakable from the model after acting: the skills' words
+        elif guard.unbacked and not acted and not outcomes:
+            extra = spoken_fallback("llm-unbacked-claim")
+        if extra:
+            if on_speech is not None:
+                on_speech((" " if said else "") + extra)
+            reply = f"{reply} {extra}".strip()
+        answer.reply = reply
         if answer.reply:
             self.history.add(text, answer.reply)
         return answer
 
-    async def _one_round(self, messages, tools, grammar, trace: TurnTrace):
+    async def _one_round(self, messages: list[dict], grammar: str | None, trace: TurnTrace, guard: ReplyGuard,
+                         budget: int, speak: Callable[[list[Verdict]], None]) -> _Round:
         parser = ToolCallParser(self.registry)
+        out = _Round()
         raw: list[str] = []
-        speech: list[str] = []
-        calls: list[ToolCall] = []
-        invalid: CallInvalid | None = None
         trace.start(Stage.LLM)
 
         def take(items) -> None:
-            nonlocal invalid
             for item in items:
                 if isinstance(item, Speech):
-                    speech.append(item.text)
-                    if self._on_speech is not None:
-                        self._on_speech(item.text)
+                    speak(guard.feed(item.text))
                 elif isinstance(item, CallReady):
-                    calls.append(item.call)
-                elif isinstance(item, CallInvalid) and invalid is None:
-                    invalid = item
+                    out.calls.append(item.call)
+                elif isinstance(item, CallInvalid) and getattr(item.error, "name", None) == NONE_TOOL:
+                    out.declined = True
+                elif isinstance(item, CallInvalid) and out.invalid is None:
+                    out.invalid = item
 
         if self.privacy is not None:
             messages, self.last_report = filter_payload(messages, self.privacy)
@@ -151,11 +258,17 @@ class LlmTier:
                 self.on_payload(self.last_report, len(messages))
         self.last_sent = messages
         extra = {"grammar": grammar} if grammar is not None else {}
-        budget = self.settings.max_reply_tokens if grammar is None else max(self.settings.max_reply_tokens, CALL_TOKENS)
-        async for delta in self.llm.astream(messages, tools, max_tokens=budget, **extra):
-            trace.first(Stage.LLM)
-            raw.append(delta)
-            take(parser.feed(delta))
-        take(parser.finish())
+        stream = self.llm.astream(messages, self.tools, max_tokens=budget, **extra)
+        async with contextlib.aclosing(stream):  # leaving early stops the model at its next token
+            async for delta in stream:
+                trace.first(Stage.LLM)
+                raw.append(delta)
+                out.tokens += 1
+                take(parser.feed(delta))
+                if guard.stopped:
+                    break
+        if not guard.stopped:
+            take(parser.finish())
         trace.end(Stage.LLM)
-        return "".join(raw), speech, calls, invalid
+        out.raw = "".join(raw)
+        return out

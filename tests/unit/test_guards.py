@@ -234,3 +234,21 @@ def test_not_commands(text):
 ])
 def test_questions(text, question):
     assert is_question(text) is question, text
+
+
+def test_moving_is_read_from_the_context_line_and_unknown_counts_as_moving():
+    from datetime import datetime
+
+    from cockpit.brain.context import ContextRenderer
+    from cockpit.brain.guards import moving
+    from cockpit.vehicle import vss
+    from cockpit.vehicle.signals import SignalStore
+
+    store = SignalStore()
+    renderer = ContextRenderer(store, clock=lambda: datetime(2025, 5, 15, 8, 30))
+    assert moving(renderer.render("exact"))  # no speed at all
+    store.set(vss.SPEED, 0.0, source="test")
+    assert not moving(renderer.render("exact")) and not moving(renderer.render("coarse"))
+    store.set(vss.SPEED, 48.0, source="test")
+    assert moving(renderer.render("exact")) and moving(renderer.render("coarse"))
+    assert moving("Vehicle: speed unknown, fuel 62%.")
