@@ -104,6 +104,22 @@ def _hint(error: dict[str, Any]) -> str:
     return ""
 
 
+def _key_path(data: Any, loc: tuple, missing: bool) -> str:
+    """The dotted path of keys in the file that ``loc`` points at. pydantic's ``loc`` also names the
+    union member or tag it tried ('vehicle.feeds.0.gpsd.port', 'audio.input.device.str'): those are
+    not keys in the file and are left out; a missing key is named last."""
+    parts, node = [], data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif not (missing and i == len(loc) - 1):
+            continue
+        parts.append(str(part))
+    return ".".join(parts) or "<root>"
+
+
 def parse_config(data: Any, source: str = "<config>") -> Settings:
     """Validate already-parsed YAML data."""
     if data is None:
@@ -116,9 +132,22 @@ def parse_config(data: Any, source: str = "<config>") -> Settings:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            path = ".".join(str(p) for p in err["loc"]) or "<root>"
+            path = _key_path(data, err["loc"], err["type"] == "missing")
             problems.append((path, err["msg"], _hint(err)))
-        raise ConfigError(source, problems) from None
+        raise ConfigError(source, list(dict.fromkeys(problems))) from None
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a value its constructors cannot make (a date that does not exist,
+    ``!!int abc``, ``!!timestamp x``) is a YAML error with its line, like any other."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError) as exc:  # PyYAML's, on such values
+            what = f"{node.value!r}" if isinstance(node, yaml.ScalarNode) else "this value"
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {what}: {exc}",
+                                                    node.start_mark) from None
 
 
 def load_config(path: str | Path | None) -> Settings:
@@ -129,7 +158,7 @@ def load_config(path: str | Path | None) -> Settings:
     if not p.is_file():
         raise ConfigError(str(p), [("<file>", "no such file", "check the path; shipped configs live in configs/")])
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "<file>"
@@ -138,4 +167,7 @@ def load_config(path: str | Path | None) -> Settings:
                                     "fix the indentation or quoting at that spot")]) from None
     except UnicodeDecodeError:
         raise ConfigError(str(p), [("<file>", "not UTF-8 text", "save the file as UTF-8 YAML")]) from None
+    except RecursionError:
+        raise ConfigError(str(p), [("<file>", "lists or mappings nested too deeply to read",
+                                    "a config is a few levels deep: check the brackets")]) from None
     return parse_config(data, str(p))
