@@ -106,6 +106,20 @@ class Assistant:
     def tiers(self):
         return self.brain.tiers
 
+    @property
+    def online(self) -> bool:
+        """The car has a network (the cloud tier may be tried)."""
+        return self.router.online
+
+    @online.setter
+    def online(self, online: bool) -> None:
+        self.router.online = online
+
+    @property
+    def pending_confirmation(self):
+        """The transaction read back and waiting for the driver (a policy ``Confirm``), or None."""
+        return self.gate.policy.pending
+
     async def prepare(self) -> None:
         """Load and check every engine before the microphone opens; fail with a clear error."""
         self.car.start()  # feeds: a missing device or bad DBC fails here, with its fix

@@ -18,7 +18,7 @@ import unicodedata
 
 from cockpit.brain.fastpath import CompiledRule, FastPath, Match
 from cockpit.brain.grammar import ASK
-from cockpit.brain.numbers_zh import parse_zh_number, zh_number_words  # noqa: F401  (re-exported)
+from cockpit.lang.numbers_zh import parse_zh_number, zh_number_words  # noqa: F401  (re-exported)
 from cockpit.brain.vocab_zh import SLOTS  # noqa: F401  (re-exported: the grammar module's slots)
 
 # ---------------------------------------------------------------------------------------
@@ -224,8 +224,9 @@ class BilingualFastPath:
     def parse(self, text: str) -> Match | None:
         return (self.zh if is_mandarin(text) else self.en).parse(text)
 
-    def jsgf(self, name: str = "cockpit", wake: str | None = None, dialog: bool = False) -> str:
-        return self.en.jsgf(name, wake, dialog)
+    def jsgf(self, name: str = "cockpit", wake: str | None = None, dialog: bool = False,
+             reject: str = "guards") -> str:
+        return self.en.jsgf(name, wake, dialog, reject)
 
     def vocabulary(self) -> set[str]:
         return self.en.vocabulary()

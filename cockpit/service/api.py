@@ -24,7 +24,7 @@ from cockpit.errors import CockpitError
 from cockpit.service.guard import Admission, Door
 
 if TYPE_CHECKING:
-    from cockpit.service.daemon import Daemon
+    from cockpit.service.backend import HmiBackend
 
 WEB = Path(__file__).parent / "web"
 STATUS = {"policy-confirm-unknown": 409, "api-too-large": 413, "api-vehicle-readonly": 403}
@@ -58,7 +58,7 @@ class Press(BaseModel):
     confirm: bool = Field(description="true: the driver pressed Confirm; false: Cancel")
 
 
-def create_app(daemon: "Daemon") -> FastAPI:
+def create_app(daemon: "HmiBackend") -> FastAPI:
     app = FastAPI(title="cockpit HMI API", version=daemon.version, docs_url=None, redoc_url=None,
                   description="Drive the in-vehicle assistant from a head unit or the simulator page.")
     s = daemon.settings.service

@@ -26,7 +26,7 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from cockpit.config import Settings, load_config
 from cockpit.errors import CockpitError
@@ -37,6 +37,11 @@ from cockpit.service.hub import ApiMicrophone, ClientQueue
 from cockpit.service.metrics import Metrics
 from cockpit.service.notify import Notifier, watchdog_interval_s, watchdog_loop
 from cockpit.session import TurnState
+
+if TYPE_CHECKING:
+    from cockpit.audio.capture import Microphone
+    from cockpit.pipeline import Assistant
+    from cockpit.vehicle.sim import SimulatedVehicle
 
 log = logging.getLogger("cockpit.daemon")
 
@@ -61,16 +66,16 @@ class Daemon(HmiSide):
         """The API's port (the one bound, once listening)."""
         self.mic = ApiMicrophone(settings.service.mic_queue_s, on_drop=lambda n: self.metrics.dropped_frames(n, "api-mic"))
         self.clients: set[ClientQueue] = set()
-        self.assistant: Any = None
+        self.assistant: "Assistant" = None  # type: ignore[assignment]  # set by run() before the API serves
         self.url: str | None = None
-        self.microphone: Any = None
+        self.microphone: "Microphone | None" = None
         """The real microphone (service.audio_in: microphone), opened once for the daemon's life."""
         self.turns = 0
         self._started = time.monotonic()
         self._listening: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         self._vehicle_changes: dict[str, Any] = {}
-        self._unsubscribe: dict[int, Any] = {}
+        self._unsubscribe: dict[int, Callable[[], None]] = {}
         self._crashes: collections.deque[float] = collections.deque(maxlen=8)
         self._turn_lock = asyncio.Lock()
 
@@ -133,7 +138,7 @@ class Daemon(HmiSide):
         sock.listen(64)
         return sock
 
-    async def _make(self, settings: Settings, vehicle: Any = None) -> Any:
+    async def _make(self, settings: Settings, vehicle: "SimulatedVehicle | None" = None) -> "Assistant":
         from cockpit.pipeline import Assistant
         assistant = Assistant(settings, vehicle=vehicle)
         assistant.bus.subscribe(self._on_event)
@@ -156,7 +161,7 @@ class Daemon(HmiSide):
         await self._open_audit(assistant)
         return assistant
 
-    async def _open_audit(self, assistant: Any) -> None:
+    async def _open_audit(self, assistant: "Assistant") -> None:
         """Check the audit log before the first decision: report a broken chain (a new segment
         records it) or a log that cannot be written (transactions are refused until it can)."""
         from cockpit.skills.audit import AuditUnavailable
@@ -177,13 +182,14 @@ class Daemon(HmiSide):
                 log.warning(message, extra={"path": str(assistant.audit.path), "line": b.line})
                 error(code="audit-chain-broken", message=message)
 
-    async def _listen(self, assistant: Any) -> None:
+    async def _listen(self, assistant: "Assistant") -> None:
         """The pipeline's audio loop; a crash is logged and listening starts again (the watchdog
         stops being petted only while it stays down)."""
         while True:
             frames = self.microphone.frames() if self.microphone is not None else self.mic.frames()
             try:
-                await assistant.listen(frames)
+                async for _summary in assistant.turns(frames):  # nothing kept per turn: it runs for days
+                    pass
                 return
             except asyncio.CancelledError:
                 raise
@@ -192,7 +198,7 @@ class Daemon(HmiSide):
                 self._crashes.append(time.monotonic())
                 await asyncio.sleep(1.0)
 
-    async def _retire(self, assistant: Any, timeout: float, final: bool = False) -> None:
+    async def _retire(self, assistant: "Assistant", timeout: float, final: bool = False) -> None:
         """Let the turn in progress finish (up to ``timeout``), stop listening, close the engines."""
         deadline = time.monotonic() + timeout
         while assistant.state is not TurnState.IDLE and time.monotonic() < deadline:

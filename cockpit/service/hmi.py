@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.audio.formats import wav_bytes
 from cockpit.errors import CockpitError
@@ -20,12 +20,25 @@ from cockpit.service.hub import ClientQueue
 from cockpit.skills.policy import TYPED, HmiAnswer, hmac_equal
 from cockpit.session import TurnState
 
+if TYPE_CHECKING:
+    from cockpit.config import Settings
+    from cockpit.pipeline import Assistant
+    from cockpit.service.hub import ApiMicrophone
+    from cockpit.service.metrics import Metrics
+    from cockpit.service.notify import Notifier
+
 log = logging.getLogger("cockpit.daemon")
 
 
 class HmiSide:
-    assistant: Any
-    settings: Any
+    """The :class:`cockpit.service.backend.HmiBackend` half of the daemon."""
+
+    assistant: "Assistant"
+    settings: "Settings"
+    version: str
+    mic: "ApiMicrophone"
+    metrics: "Metrics"
+    notifier: "Notifier"
     clients: set[ClientQueue]
     turns: int
     url: str | None
@@ -47,7 +60,7 @@ class HmiSide:
                 "config": self.settings.name, "state": a.state.value, "turns": self.turns,
                 "uptime_s": round(time.monotonic() - self._started, 1), "url": self.url,
                 "audio_in": self.settings.service.audio_in, "wake_mode": self.settings.wake.mode,
-                "tiers": list(a.brain.tiers), "online": a.router.online, "clients": len(self.clients),
+                "tiers": list(a.brain.tiers), "online": a.online, "clients": len(self.clients),
                 "stack": {"parts": dict(a.ready.parts), "fixtures": list(a.ready.fixtures),
                           "fallbacks": list(a.ready.fallbacks)} if a.ready else None,
                 "dropped": {"audio_frames": self.mic.dropped_frames,
@@ -56,7 +69,7 @@ class HmiSide:
     def hello(self) -> dict:
         a = self.assistant
         return {"type": "hello", "version": self.version, "state": a.state.value, "wake_mode": self.settings.wake.mode,
-                "sample_rate": 16000, "cloud": {"configured": "cloud" in a.brain.tiers, "online": a.router.online}}
+                "sample_rate": 16000, "cloud": {"configured": "cloud" in a.brain.tiers, "online": a.online}}
 
     def connect(self) -> ClientQueue:
         client = ClientQueue(self.settings.service.client_queue)
@@ -85,7 +98,7 @@ class HmiSide:
         store.set(path, value, source="hmi")
 
     def set_online(self, online: bool) -> None:
-        self.assistant.router.online = online
+        self.assistant.online = online
         self._broadcast({"type": "connectivity", "online": online})
 
     def ptt(self, down: bool) -> None:
@@ -119,7 +132,7 @@ class HmiSide:
 
     def pending_confirmation(self) -> dict | None:
         """The transaction waiting for the driver's answer: id, tool, arguments, read-back, seconds left."""
-        confirm = self.assistant.gate.policy.pending
+        confirm = self.assistant.pending_confirmation
         if confirm is None:
             return None
         return {"id": confirm.id, "tool": confirm.call.name, "arguments": confirm.call.as_dict()["arguments"],
@@ -130,8 +143,8 @@ class HmiSide:
         request is the one waiting (checked here, and again by the gate when the turn runs)."""
         async with self._turn_lock:
             await self._idle()
-            waiting = self.assistant.gate.pending_id
-            if waiting is None or not hmac_equal(request_id, waiting):
+            waiting = self.assistant.pending_confirmation
+            if waiting is None or not hmac_equal(request_id, waiting.id):
                 raise CockpitError(f"no confirmation is waiting with id {request_id[:64]!r}",
                                    code="policy-confirm-unknown", hint="GET /confirmations shows the pending request "
                                    "and its id (also sent as a confirmation-asked event)")

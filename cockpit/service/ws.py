@@ -26,7 +26,7 @@ from cockpit.service.api import Answer, Connectivity, Ptt, TextTurn, VehicleWrit
 from cockpit.service.guard import TokenBucket
 
 if TYPE_CHECKING:
-    from cockpit.service.daemon import Daemon
+    from cockpit.service.backend import HmiBackend
 
 MAX_PCM_BYTES = 32000 * 2
 """Largest microphone message: 2 s of audio (browsers send ~20 ms)."""
@@ -44,7 +44,7 @@ def _bad(message: str) -> dict:
     return {"type": "error", "code": "api-bad-message", "message": message}
 
 
-async def serve(daemon: "Daemon", socket: WebSocket) -> None:
+async def serve(daemon: "HmiBackend", socket: WebSocket) -> None:
     s = daemon.settings.service
     await socket.accept()
     client = daemon.connect()
@@ -92,7 +92,7 @@ async def _send(socket: WebSocket, client) -> None:
         return
 
 
-def _pcm(daemon: "Daemon", client, data: bytes) -> None:
+def _pcm(daemon: "HmiBackend", client, data: bytes) -> None:
     if len(data) % 2 or len(data) > MAX_PCM_BYTES:
         client.put(_bad(f"microphone frames are int16 mono 16 kHz PCM, an even number of bytes up to "
                         f"{MAX_PCM_BYTES}; got {len(data)} bytes"))
@@ -103,7 +103,7 @@ def _pcm(daemon: "Daemon", client, data: bytes) -> None:
     daemon.mic.push(np.frombuffer(data, dtype="<i2").astype(np.int16))
 
 
-def _command(daemon: "Daemon", client, text: str) -> None:
+def _command(daemon: "HmiBackend", client, text: str) -> None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -135,7 +135,7 @@ def _command(daemon: "Daemon", client, text: str) -> None:
         client.put(_error(code=exc.code, message=str(exc).split("\n")[0]))
 
 
-async def _answer(daemon: "Daemon", client, request_id: str, confirm: bool) -> None:
+async def _answer(daemon: "HmiBackend", client, request_id: str, confirm: bool) -> None:
     try:
         await daemon.confirm(request_id, confirm)
     except CockpitError as exc:  # no such request waits: nothing changed; this client hears why

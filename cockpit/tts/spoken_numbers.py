@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from cockpit.brain.numbers import number_words
-from cockpit.brain.numbers_zh import zh_integer
+from cockpit.lang.numbers_en import number_words
+from cockpit.lang.numbers_zh import zh_integer
 
 MAX_SPOKEN = 999_999_999
 """Integers above this are read digit by digit."""
@@ -46,7 +46,8 @@ _NUM = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _PRE = r"(?<![A-Za-z\d.,])"  # a number starts here: not glued to a letter, digit or decimal point
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 _RANGE = re.compile(r"(?<![A-Za-z\d.,:/-])(\d{1,3}(?:\.\d+)?)\s?[-–~]\s?(\d{1,3}(?:\.\d+)?)(?![\d:/-]|\.\d)")
-_MONEY_BEFORE = re.compile(r"([$€£¥])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d|\.\d)")
+# a currency sign right after a digit is that number's ("5€ 3"), never the next one's
+_MONEY_BEFORE = re.compile(r"(?<!\d)([$€£¥])\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d|\.\d)")
 _MONEY_AFTER = re.compile(_PRE + r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?\s?([€])")
 _TIME = re.compile(r"(?<![\d:.,])([01]?\d|2[0-3])(?::([0-5]\d))?(?:\s?([AaPp])\.?\s?[Mm](?![A-Za-z]))?(?![\d:])")
 _TEMP = re.compile(_PRE + f"({_NUM})" + r"\s?(?:°\s?([CF](?![A-Za-z]))?|(摄氏度|度))")
@@ -76,8 +77,9 @@ def en_integer(n: int) -> str:
 
 
 def en_ordinal(n: int) -> str:
-    """1 -> 'first', 22 -> 'twenty second', 40 -> 'fortieth'."""
-    *head, last = en_integer(n).split()
+    """1 -> 'first', 22 -> 'twenty second', 40 -> 'fortieth'; above 999,999,999 digit by digit
+    ('one ... nine zeroth')."""
+    *head, last = (en_integer(n) if n <= MAX_SPOKEN else " ".join(_EN_DIGITS[int(d)] for d in str(n))).split()
     last = _EN_ORDINAL.get(last) or (last[:-1] + "ieth" if last.endswith("y") else last + "th")
     return " ".join([*head, last])
 
@@ -129,7 +131,7 @@ def speak_numbers_en(text: str) -> str:
     text = _PERCENT.sub(lambda m: en_decimal(m[1]) + " percent", text).replace("%", " percent")
     text = _UNIT.sub(lambda m: f"{en_decimal(m[1])} {_plural(m[1], *_UNITS[m[2]][:2])}", text)
     text = _BARE_UNIT.sub(lambda m: _UNITS[m[1]][1], text)
-    text = _ORDINAL.sub(lambda m: en_ordinal(int(m[1])) if int(m[1]) <= MAX_SPOKEN else m[0], text)
+    text = _ORDINAL.sub(lambda m: en_ordinal(int(m[1])), text)
     return _NUMBER.sub(lambda m: en_decimal(m[1]), text)
 
 
