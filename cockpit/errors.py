@@ -105,6 +105,8 @@ REGISTRY: dict[str, ErrorCode] = _table(
     ("policy-speed", "tool", "refusal", "I can't do that at this speed.", "slow down first"),
     ("policy-pending", "tool", "refusal", "Please answer the question I asked first.", "say yes or no"),
     ("policy-cancelled", "tool", "refusal", "Okay, cancelled.", "only an explicit yes confirms"),
+    ("policy-not-a-request", "tool", "refusal", "I'll only change that when you ask me to.",
+     "a question, a negation, a request for later or words about someone else never actuate: say the command"),
     ("policy-expired", "tool", "refusal", "That request timed out, so I didn't go ahead.",
      "answer within session.confirm_window_s"),
     ("policy-confirm-channel", "tool", "refusal",

@@ -114,12 +114,13 @@ def wake_rates(rows: list[Phrase], transcripts: dict[str, str]) -> dict:
 def recogniser(name: str, threads: int):
     from cockpit.models import models_dir
     import measure_asr_real as m
-    if name == "sphinx":
+    if name.startswith("sphinx"):  # sphinx (the default grammar), sphinx-none | sphinx-guards | sphinx-loop
         from cockpit.asr import sphinx
         from cockpit.brain.commands_zh import BilingualFastPath
         from cockpit.config import AsrSettings
         fp = BilingualFastPath()
-        asr = sphinx.SphinxCommands(AsrSettings(engine="sphinx"), fp.jsgf(wake="cockpit"))
+        reject = name.partition("-")[2] or "guards"
+        asr = sphinx.SphinxCommands(AsrSettings(engine="sphinx"), fp.jsgf(wake="cockpit", reject=reject.replace("none", "")))
         asr.prepare()
         return asr
     return m.whisper_stream(models_dir() / name, language="en", threads=threads)
@@ -160,7 +161,7 @@ def heard_texts(name: str, saved: dict[str, dict], min_llr: float | None) -> dic
     out = {}
     for text, rec in saved.items():
         llr = rec.get("llr")
-        out[text] = "" if name == "sphinx" and llr is not None and llr < limit else rec["heard"]
+        out[text] = "" if name.startswith("sphinx") and llr is not None and llr < limit else rec["heard"]
     return out
 
 

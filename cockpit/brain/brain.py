@@ -20,6 +20,8 @@ from cockpit.brain.llm_turn import LlmTier
 from cockpit.brain.local import LocalLLM
 from cockpit.brain.prompt import History
 from cockpit.brain.router import Router
+from cockpit.brain.understand import FrontEnd, Open
+from cockpit.brain.understand.turn import FastTurn
 from cockpit.bus import EventBus
 from cockpit.config import BrainSettings, Settings
 from cockpit.errors import CockpitError
@@ -29,6 +31,7 @@ from cockpit.skills.audit import AuditLog
 from cockpit.skills.gate import ToolGate
 from cockpit.skills.registry import Registry
 from cockpit.trace import TurnTrace
+from cockpit.wake import wake_phrases
 
 log = logging.getLogger(__name__)
 Say = Callable[[str], None]
@@ -65,6 +68,8 @@ class Brain:
     def __init__(self, settings: Settings, fastpath: FastPath, registry: Registry, gate: ToolGate, bus: EventBus,
                  vehicle_context: ContextRenderer, audit: AuditLog) -> None:
         self.settings, self.fastpath, self.registry, self.gate = settings, fastpath, registry, gate
+        self.fast = FastTurn(FrontEnd(fastpath, wake_phrases(settings.wake)), gate, registry, bus,
+                             settings.session.confirm_window_s, settings.brain.fastpath.enabled)
         self.bus, self.vehicle_context, self.audit = bus, vehicle_context, audit
         self.router = Router(settings.brain)
         self.tiers = self._tiers(settings)
@@ -120,8 +125,9 @@ class Brain:
 
     @property
     def awaiting_answer(self) -> bool:
-        """cockpit asked the driver something (a read-back): their next words answer it."""
-        return self.gate.pending
+        """cockpit asked the driver something (a read-back, or the fast path's own question): their
+        next words answer it."""
+        return self.gate.pending or self.fast.asking
 
     async def decide(self, text: str, trace: TurnTrace, turn: int, say: Say, channel: object = "typed") -> Decision:
         """Answer ``text``: the route, the whole reply (which also went to ``say``), the tool calls.
@@ -134,13 +140,12 @@ class Brain:
             say(reply)
             return Decision(route, reply, calls, reason)
         trace.start(Stage.ROUTE)
-        match = self.fastpath.parse(text) if self.settings.brain.fastpath.enabled else None
+        heard = self.fast.understand(text)  # brain/understand: wake phrase, fillers, guards, grammar
         trace.end(Stage.ROUTE)
-        if match is not None:
-            reason = self._route(turn, Route.FASTPATH, f"rule: {match.rule}")
-            ok, message = await self.gate.execute(match.call, Route.FASTPATH, trace, turn)
-            say(message)
-            return Decision(Route.FASTPATH, message, [match.call], reason)
+        if not isinstance(heard, Open):  # a command, a question back, or a "don't"
+            reply, calls, why = await self.fast.act(heard, trace, turn, say)
+            return Decision(Route.FASTPATH, reply, calls, self._route(turn, Route.FASTPATH, why))
+        text = heard.text or text
         order, why = self.router.order()
         if not order:
             reason = self._route(turn, Route.NONE, f"no fast-path rule matched; brain.mode is {why}")
@@ -153,7 +158,7 @@ class Brain:
             try:
                 situation = self._early_context() if name == "local" else self.vehicle_context.render("coarse")
                 answer = await self.tiers[name].answer(text, situation, trace,
-                                                       lambda call: self.gate.execute(call, route, trace, turn),
+                                                       self.fast.execute(heard, route, trace, turn),
                                                        on_speech=say)
             except Exception as exc:  # noqa: BLE001 - the tier failed this turn: the next one answers the same words
                 code = exc.code if isinstance(exc, CockpitError) else "llm-failed"

@@ -183,9 +183,9 @@ RULES: list[tuple[str, str, dict]] = [
 PARTIAL_RULES: list[tuple[str, str, dict]] = [
     ("seat_heating", f"(turn | switch) on the {SEATS} [{{seat:seat_for}}]", {"level": 3, "seat": ASK}),
     ("seat_heating", f"(turn | switch) off the {SEATS}", {"level": 0, "seat": ASK}),
-    ("window_set", f"{OPEN} (a | her | his | their | one | the other) (window | windows) [{{position:openness}}]",
+    ("window_set", f"{OPEN} (a | her | his | their | one | one of the | the other) (window | windows) [{{position:openness}}]",
      {"window": ASK, "position": 100}),
-    ("window_set", f"{CLOSE} (a | her | his | their | one | the other) (window | windows)", {"window": ASK, "position": 0}),
+    ("window_set", f"{CLOSE} (a | her | his | their | one | one of the | the other) (window | windows)", {"window": ASK, "position": 0}),
     ("navigate_to", "(start | begin) navigation | navigate | navigation | take me somewhere", {"destination": ASK}),
     ("phone_call", "make a [phone] call | call someone | place a call", {"contact": ASK}),
 ]
@@ -210,6 +210,21 @@ DIALOG = ["yes", "yes please", "yes pay", "confirm", "do it", "go ahead", "no", 
 POLITE_PREFIX = ("(please | can you | could you | would you | would you please | can you please | could you please"
                  " | will you | i want you to | i'd like you to | go ahead and)")
 POLITE_SUFFIX = "(please | thanks | thank you | for me | for me please)"
+
+NOT_COMMAND_LEAD = ("(don't | do not | please don't | no don't | never | did you | have you | should i | should we | "
+                    "can i | could i | do i need to | is it okay to | why did you | tell my wife to | tell my husband to | "
+                    "tell the kids to | tell him to | tell her to | ask the passenger to | remind me to)")
+NOT_COMMAND_TAIL = "(when we get home | when we get there | later | in five minutes | tomorrow)"
+"""For the recogniser only (the JSGF, never the parser): commands said with these around them can be
+HEARD as such, instead of being forced into the bare command; the front end then refuses them."""
+COMMON_WORDS = ("the a an i you it is are was to of and in on for my me what how why who where when that this "
+                "do don't did can could would should will not no yes please tell about like good time today "
+                "tomorrow weather song music love nice long day work home car really so very here there now "
+                "know think want need get go going have has had been be just one two some more much "
+                "hello hi thanks thank okay name joke play game kids wife husband she he they we our your "
+                "window open close hot cold turn off volume radio call mom dad phone light lights door "
+                "make made take took news rain sun who's what's it's i'm that's we're there's out up down back").split()
+"""Everyday words for the recogniser's loop of other speech (``FastPath.jsgf(reject="loop")``)."""
 
 _CLEAN = re.compile(r"[^\w\s'.%°-]")
 

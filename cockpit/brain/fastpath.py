@@ -135,15 +135,21 @@ class FastPath:
         entry = self.questions.get((tool, arg))
         return (entry[0], self.slots[entry[1]]) if entry else None
 
-    def jsgf(self, name: str = "cockpit", wake: str | None = None, dialog: bool = False) -> str:
+    def jsgf(self, name: str = "cockpit", wake: str | None = None, dialog: bool = False,
+             reject: str = "guards") -> str:
         """The command grammar as JSGF, for PocketSphinx. Rule ``<command>`` is public.
 
         ``wake`` (e.g. 'cockpit') lets an utterance begin with '[hey | okay] cockpit', so the
         wake phrase and the command can be said in one breath. ``dialog`` gives the grammar of
         answers instead — to a read-back (yes / no / cancel ...) and to the fast path's own
         questions ("for me", "the passenger", "three") — used only while one is pending.
+        ``reject``: what else the recogniser may hear, so that it is not forced into a command:
+        'guards' — any command after NOT_COMMAND_LEAD ("don't", "did you", "tell my wife to") or
+        before NOT_COMMAND_TAIL ("later"), which the front end then refuses; 'loop' — also a loop
+        of everyday words (COMMON_WORDS) for any other speech; '' — neither.
         """
         c = self._compiler
+        g = self.grammar
         lines = ["#JSGF V1.0;", f"grammar {name};", ""]
         bodies = [f"<r{i}>" for i in range(len(self.rules))]
         head = f"[ [ hey | okay ] {wake.lower()} ] " if wake else ""
@@ -151,9 +157,16 @@ class FastPath:
         if dialog:
             lines.append(f"public <command> = {head}( <dialog> | " + " | ".join(f"<{s}>" for s in answers) + " );")
         else:
-            lines.append(f"public <command> = {head}[ {c.jsgf(self._prefix)} ] ( {' | '.join(bodies)} ) "
-                         f"[ {c.jsgf(self._suffix)} ];")
-        lines.append("<dialog> = " + " | ".join(getattr(self.grammar, "DIALOG", ["yes", "no"])) + ";")
+            body, others = "<body>", ""
+            lead, tail = getattr(g, "NOT_COMMAND_LEAD", ""), getattr(g, "NOT_COMMAND_TAIL", "")
+            if reject in ("guards", "loop") and lead:  # one reference to the commands: the FSG stays one size
+                body = f"[ {c.jsgf(parse_pattern(lead))} ] <body> [ {c.jsgf(parse_pattern(tail))} ]"
+            if reject == "loop" and getattr(g, "COMMON_WORDS", ()):
+                others += " | <other>+"
+                lines.append("<other> = " + " | ".join(sorted(set(g.COMMON_WORDS))) + ";")
+            lines.append(f"public <command> = {head}( {body}{others} );")
+            lines.append(f"<body> = [ {c.jsgf(self._prefix)} ] ( {' | '.join(bodies)} ) [ {c.jsgf(self._suffix)} ];")
+        lines.append("<dialog> = " + " | ".join(getattr(g, "DIALOG", ["yes", "no"])) + ";")
         for i, rule in enumerate(self.rules):
             lines.append(f"<r{i}> = {c.jsgf(rule.tree)};")
         used = {ref.slot for r in self.rules for ref in slot_refs(r.tree)} | set(answers)
@@ -165,7 +178,12 @@ class FastPath:
     def vocabulary(self) -> set[str]:
         """Every word the grammar can produce."""
         words = words_of(self._prefix, self.slots) | words_of(self._suffix, self.slots)
-        words |= {w for phrase in getattr(self.grammar, "DIALOG", []) for w in phrase.split()}
+        g = self.grammar
+        words |= {w for phrase in getattr(g, "DIALOG", []) for w in phrase.split()}
+        words |= set(getattr(g, "COMMON_WORDS", ()))
+        for extra in (getattr(g, "NOT_COMMAND_LEAD", ""), getattr(g, "NOT_COMMAND_TAIL", "")):
+            if extra:
+                words |= words_of(parse_pattern(extra), self.slots)
         for _q, slot in self.questions.values():
             words |= {w for phrase in self.slots[slot].values for w in phrase.split()}
         for rule in self.rules:

@@ -189,10 +189,11 @@ def _slot_answer(grammar: FastPath, tool: str, arg: str, norm: str, lang: str) -
         for tail in _ANSWER_TAIL[lang]:
             words = words.removesuffix(tail)
         candidates.append(words)
-    for c in candidates:
+    for c in candidates:  # a phrase of the slot's vocabulary first, then its open form, most stripped first
         if c in slot.values:
             return slot.values[c]
-        if slot.extra_regex and slot.convert is not None and re.fullmatch(slot.extra_regex, c):
+    for c in reversed(candidates):
+        if c and slot.extra_regex and slot.convert is not None and re.fullmatch(slot.extra_regex, c):
             try:
                 return slot.convert(c)
             except ValueError:

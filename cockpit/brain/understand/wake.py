@@ -9,15 +9,14 @@ other words) and a weighted edit distance — a vowel for a vowel or /p/ for /b/
 greeting, as fewer phones then carry the evidence); a greeting ("hey", "okay", "hi",
 "你好") may come first. Nothing after the start is ever removed.
 
-The phrases: ``wake.keyphrase`` (the PocketSphinx spotter's) and the phrase of each openWakeWord
-model, read from its file name (hey_jarvis_v0.1.onnx -> "hey jarvis"): :func:`wake_phrases`.
+The phrases: ``cockpit.wake.wake_phrases(settings.wake)`` — the keyphrase, or each openWakeWord
+model's phrase read from its file name (hey_jarvis_v0.1.onnx -> "hey jarvis").
 """
 from __future__ import annotations
 
 import os
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterable, Sequence
 
 MAX_DISTANCE = 0.34
@@ -33,22 +32,6 @@ _VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW
 _CLASSES = [{"P", "B"}, {"T", "D"}, {"K", "G"}, {"P", "T", "K", "B", "D", "G", "DH", "TH"},
             {"F", "V", "TH", "DH", "S", "Z", "SH", "ZH"}, {"CH", "JH", "SH", "ZH", "T", "D"},
             {"M", "N", "NG"}, {"L", "R", "W", "Y", "ER"}]
-
-
-def wake_phrases(wake) -> list[str]:
-    """The phrases a transcript may begin with, for ``WakeSettings`` ``wake``: its keyphrase, and
-    each openWakeWord model's phrase (from the file name: 'hey_jarvis_v0.1.onnx' -> 'hey jarvis')."""
-    phrases = [" ".join(wake.keyphrase.lower().split())]
-    for model in getattr(wake.openwakeword, "models", []):
-        phrases.append(model_phrase(model))
-    return [p for i, p in enumerate(phrases) if p and p not in phrases[:i]]
-
-
-def model_phrase(path: str | os.PathLike) -> str:
-    """'models/openwakeword/hey_jarvis_v0.1.onnx' -> 'hey jarvis'."""
-    stem = Path(path).name.removesuffix(".onnx").removesuffix(".tflite")
-    stem = re.sub(r"_v\d+(?:\.\d+)*$", "", stem)
-    return " ".join(re.split(r"[_\-\s]+", stem.lower())).strip()
 
 
 def strip_wake(text: str, phrases: Sequence[str]) -> tuple[str, bool]:
