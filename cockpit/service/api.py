@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cockpit.errors import CockpitError
 from cockpit.service.guard import Admission, Door
@@ -45,6 +45,8 @@ class Connectivity(BaseModel):
 
 
 class VehicleWrite(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)  # NaN/Infinity are not JSON: every client's next snapshot breaks
+
     path: str = Field(min_length=1, max_length=200, description="COVESA VSS path, e.g. Vehicle.Speed")
     value: float | int | bool | str | None
 

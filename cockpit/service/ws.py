@@ -106,7 +106,7 @@ def _pcm(daemon: "HmiBackend", client, data: bytes) -> None:
 def _command(daemon: "HmiBackend", client, text: str) -> None:
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # bad JSON, a number of 4300+ digits, [[[[... nested too deeply
         client.put(_bad(f"not JSON: {exc}"))
         return
     kind = data.get("type") if isinstance(data, dict) else None
