@@ -39,6 +39,8 @@ PROBE_TOOL = {"type": "function", "function": {"name": "cockpit_probe_tool", "de
                                                "parameters": {"type": "object", "properties": {}}}}
 """Rendered once at prepare: when its name is not in the prompt, the template ignores ``tools``."""
 PULL_HINT = "cockpit models pull qwen2.5-0.5b"
+TAGS = ("<tool_call>", "</tool_call>", "<think>", "</think>")
+"""Tags the tier reads in the text stream (brain/toolcall.py, ThinkFilter)."""
 
 
 def resolve_model_file(name_or_path: str) -> Path:
@@ -174,6 +176,9 @@ class LocalLLM:
         self.template_renders_tools = True
         """False when the chat template ignores ``tools``: they are written into the system prompt."""
         self.stop: list[str] = list(STOP)
+        self.hidden_tags: dict[int, float] = {}
+        """Tokens that spell one of TAGS but that llama.cpp would not show in the text (control
+        tokens), banned from sampling so a tag is always written where the parser can see it."""
         self._prompt_fmt: Any = None
         self._prefix_fmt: Any = None
         self._thread = EngineThread("llm")
@@ -213,6 +218,8 @@ class LocalLLM:
         self._prefix_fmt = Jinja2ChatFormatter(template, eos, bos, add_generation_prompt=False)
         self.stop = list(dict.fromkeys([*STOP, *([eos] if eos else [])]))
         self.template_renders_tools = self._renders_tools()
+        self.hidden_tags = {ids[0]: float("-inf") for tag in TAGS
+                            if len(ids := self._tokens(tag)) == 1 and not self.llm.detokenize(ids)}
         self.is_fixture = meta.get("cockpit.fixture") == "true"
         if self.is_fixture:
             log.warning("LOCAL LLM %s IS A FIXTURE (%s) WITH RANDOM WEIGHTS: its answers are gibberish",
@@ -268,6 +275,8 @@ class LocalLLM:
         # penalties are for speech: a constrained tool call repeats quotes and names by design
         penalties = {} if grammar is not None else {"repeat_penalty": s.repeat_penalty, "presence_penalty": s.presence_penalty,
                                                     "frequency_penalty": s.frequency_penalty}
+        if self.hidden_tags:
+            penalties["logit_bias"] = self.hidden_tags
         chunks = self.llm.create_completion(tokens, max_tokens=max_tokens, stream=True, grammar=grammar,
                                             stop=self.stop, temperature=s.temperature, seed=s.seed, **penalties)
         think = ThinkFilter()
