@@ -95,7 +95,8 @@ class Assistant:
         """What runs, as loaded (set by prepare)."""
         self.turn_id = 0
         self._tts_thread = EngineThread("tts")
-        self._running: asyncio.Task | None = None  # the turn being spoken while the microphone keeps flowing
+        self._running: asyncio.Task | None = None  # the turn being decided or spoken (a barge-in cancels it)
+        self._one_turn = asyncio.Lock()
         self._set_mode()
 
     @property
@@ -208,7 +209,6 @@ class Assistant:
     async def _after(self, previous: asyncio.Task | None, request: Request) -> TurnSummary:
         if previous is not None:
             await asyncio.wait([previous])
-        self._running = asyncio.current_task()
         return await self._turn(request)
 
     def _react(self, heard: SpeechBegan | BareWake | ListenTimeout | Interruption) -> None:
@@ -249,6 +249,12 @@ class Assistant:
 
     # -- one turn --------------------------------------------------------------------------------
     async def _turn(self, request: Request) -> TurnSummary:
+        """One turn at a time, whatever its source (the microphone, the CLI, the HMI API)."""
+        async with self._one_turn:
+            self._running = asyncio.current_task()
+            return await self._run_turn(request)
+
+    async def _run_turn(self, request: Request) -> TurnSummary:
         """Decide, speak, summarise. A barge-in cancels it: it ends cut short, nothing raised."""
         if self.state is not TurnState.THINKING:
             self._advance(Trigger.UTTERANCE)

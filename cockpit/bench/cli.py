@@ -1,4 +1,4 @@
-"""`cockpit bench` on the command line: the full harness, or one suite (asr, llm, speech)."""
+"""`cockpit bench` on the command line: the full harness, or one suite (asr, llm, speech, soak)."""
 from __future__ import annotations
 
 import argparse
@@ -45,6 +45,11 @@ def add_parser(sub) -> None:
     b_sp = b_sub.add_parser("speech", help="time to first audio, chunked vs whole reply, on one LLM stream; barge-in reaction")
     b_sp.add_argument("--reps", type=int, default=5, help="repetitions per voice (and half as many barge-in runs per echo level)")
     b_sp.add_argument("--out", type=Path, default=Path("out/bench"), help="where speech.json goes")
+    b_soak = b_sub.add_parser("soak", help="thousands of turns through a real `cockpit run` (typed, spoken over the "
+                              "WebSocket, clients that vanish): RSS, open fds and threads sampled, slopes reported")
+    b_soak.add_argument("--turns", type=int, default=2000, help="turns to run (default: %(default)s)")
+    b_soak.add_argument("--sample-every", type=int, default=50, help="turns between samples (default: %(default)s)")
+    b_soak.add_argument("--out", type=Path, default=Path("out/bench"), help="where soak.json goes")
     b_cmp = b_sub.add_parser("compare", help="the change per metric between two result files")
     b_cmp.add_argument("old", type=Path)
     b_cmp.add_argument("new", type=Path)
@@ -62,6 +67,15 @@ def main(args: argparse.Namespace) -> int:
     elif suite == "asr":
         from cockpit.bench import asr
         print(asr.table(asr.run(args.shapes, args.out, progress=progress)))
+    elif suite == "soak":
+        from cockpit.bench import soak
+        if args.turns < 10 or args.sample_every < 1:
+            from cockpit.errors import CockpitError
+            raise CockpitError(f"--turns {args.turns}, --sample-every {args.sample_every}: need at least 10 turns and "
+                               "a sample every turn or more", code="config-bench")
+        result = soak.run(args.turns, args.out, sample_every=args.sample_every, progress=progress)
+        print(soak.table(result))
+        return 0 if result["failed"] == 0 and result["exit_code"] == 0 else 1
     elif suite == "compare":
         from cockpit.bench import report
         print(report.compare(report.load(args.old), report.load(args.new)), end="")

@@ -18,7 +18,6 @@ from cockpit.errors import CockpitError
 from cockpit.events import ErrorRaised, Event, Stage, StateChanged, TurnSummary
 from cockpit.service.hub import ClientQueue
 from cockpit.skills.policy import TYPED, HmiAnswer, hmac_equal
-from cockpit.session import TurnState
 
 if TYPE_CHECKING:
     from cockpit.config import Settings
@@ -104,10 +103,13 @@ class HmiSide:
     def ptt(self, down: bool) -> None:
         """The talk button. With wake.mode ptt it is the wake; otherwise it only opens the client's
         microphone, and the wake phrase is still needed. Release ends what was said."""
-        self.assistant.press_to_talk(down)
-        if down:
+        if self.settings.service.audio_in != "api":
+            self.assistant.press_to_talk(down)
             return
-        if self.settings.service.audio_in == "api":  # the client stops sending: let the endpointer hear the end
+        # the press or release belongs where it falls in the client's audio, not where the pipeline is now
+        assistant = self.assistant
+        self.mic.mark(lambda: assistant.press_to_talk(down))
+        if not down:  # the client stops sending: let the endpointer hear the end
             self.mic.silence(self.settings.endpoint.hangover_ms / 1000 + 0.4)
 
     def typed(self, text: str) -> str:
@@ -118,17 +120,9 @@ class HmiSide:
                                hint="shorten it, or raise service.max_text_chars")
         return text
 
-    async def _idle(self) -> None:
-        for _ in range(600):  # a spoken turn in progress finishes first (at most ~30 s)
-            if self.assistant.state is TurnState.IDLE:
-                return
-            await asyncio.sleep(0.05)
-
     async def text_turn(self, text: str) -> TurnSummary:
         """A typed request (channel ``typed``: a typed yes never confirms a transaction)."""
-        async with self._turn_lock:
-            await self._idle()
-            return await self.assistant.text_turn(text, channel=TYPED)
+        return await self.assistant.text_turn(text, channel=TYPED)  # after the turn in progress, if any
 
     def pending_confirmation(self) -> dict | None:
         """The transaction waiting for the driver's answer: id, tool, arguments, read-back, seconds left."""
@@ -142,7 +136,6 @@ class HmiSide:
         """An HMI client pressed Confirm (or Cancel) on ``request_id``. Nothing happens unless that
         request is the one waiting (checked here, and again by the gate when the turn runs)."""
         async with self._turn_lock:
-            await self._idle()
             waiting = self.assistant.pending_confirmation
             if waiting is None or not hmac_equal(request_id, waiting.id):
                 raise CockpitError(f"no confirmation is waiting with id {request_id[:64]!r}",

@@ -64,10 +64,19 @@ class ApiMicrophone:
         self._queued += len(pcm)
         while self._queued > self.max_samples and len(self._chunks) > 1:
             old = self._chunks.popleft()
+            if callable(old):  # a button press is never dropped: it happens now, a little early
+                old()
+                continue
             self._queued -= len(old)
             frames = max(1, len(old) // FRAME)
             self.dropped_frames += frames
             self.on_drop(frames)
+        self._ready.set()
+
+    def mark(self, action: Callable[[], None]) -> None:
+        """Run ``action`` when the pipeline reaches this point of the audio: a push-to-talk press or
+        release sent after some frames belongs after those frames, however far behind the pipeline is."""
+        self._chunks.append(action)
         self._ready.set()
 
     def silence(self, seconds: float) -> None:
@@ -91,5 +100,8 @@ class ApiMicrophone:
                 self._ready.clear()
                 await self._ready.wait()
             chunk = self._chunks.popleft()
+            if callable(chunk):
+                chunk()
+                continue
             self._queued -= len(chunk)
             yield chunk

@@ -1,0 +1,208 @@
+"""`cockpit bench soak`: thousands of turns through a real `cockpit run`, its resources sampled.
+
+The daemon runs in its own process with the offline stack (PocketSphinx, fast path, espeak-ng),
+push-to-talk and the API as its microphone. The load repeats a cycle of ten turns: seven typed
+requests over HTTP, two spoken ones over a long-lived WebSocket (the talk button, espeak-ng speech
+as PCM frames at several times real time, release), and one WebSocket client that connects, asks
+something and vanishes without closing. Every ``sample_every`` turns the daemon's resident memory,
+open file descriptors and threads are read from /proc. After the warm-up the least-squares slope
+of each, per 1,000 turns, says whether anything grows: a daemon that runs for days must stay flat.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+TYPED = ["turn on the AC", "set the temperature to twenty one degrees", "next track", "open my window a bit",
+         "turn the volume up", "what's the range", "pause the music"]
+SPOKEN = ["next track", "turn on the AC", "pause the music", "set the fan to three"]
+SPEEDUP = 4.0
+"""Spoken turns are sent this many times faster than real time (the recogniser keeps up)."""
+
+
+@dataclass
+class Sample:
+    turn: int
+    rss_kib: int
+    fds: int
+    threads: int
+
+
+def _proc(pid: int) -> tuple[int, int, int]:
+    status = Path(f"/proc/{pid}/status").read_text()
+    field = {k: v.split()[0] for k, v in (line.split(":", 1) for line in status.splitlines() if ":" in line)
+             if v.split()}
+    return int(field["VmRSS"]), len(os.listdir(f"/proc/{pid}/fd")), int(field["Threads"])
+
+
+def slope_per_1000(xs: list[int], ys: list[float]) -> tuple[float, float]:
+    """Least-squares slope of ``ys`` over ``xs`` (per 1,000 turns) and the residuals' standard deviation."""
+    if len(xs) < 3:
+        return 0.0, 0.0
+    x, y = np.asarray(xs, float), np.asarray(ys, float)
+    a, b = np.polyfit(x, y, 1)
+    return float(a * 1000), float(np.std(y - (a * x + b)))
+
+
+class SoakDaemon:
+    """`cockpit run` in a subprocess on a free loopback port, with a throwaway config and state."""
+
+    def __init__(self, state: Path):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        config = {"name": "soak", "wake": {"mode": "ptt"}, "asr": {"engine": "sphinx"}, "tts": {"engine": "espeak"},
+                  "brain": {"mode": "fastpath-only"}, "audio": {"output": {"sink": "none"}},
+                  "session": {"audit_log": str(state / "audit.jsonl")},
+                  "service": {"host": "127.0.0.1", "port": self.port, "audio_in": "api", "mic_queue_s": 20.0,
+                              "rate_per_s": 1000.0, "rate_burst": 1000, "log_format": "json", "log_level": "WARNING"}}
+        path = state / "soak.yaml"
+        path.write_text(yaml.safe_dump(config))
+        self.log = open(state / "daemon.log", "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "run", "--config", str(path)],
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        self.url = f"ws://127.0.0.1:{self.port}/ws"
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"cockpit run exited with {self.proc.returncode}; see {self.log.name}")
+            try:
+                if self.get("/health")["status"] in ("ok", "degraded"):
+                    return
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.2)
+        raise RuntimeError("cockpit run did not become ready")
+
+    def get(self, path: str) -> dict:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request("GET", path)
+            return json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+
+    def typed(self, text: str) -> dict:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request("POST", "/turns/text", json.dumps({"text": text}), {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            raw = response.read()
+            if response.status != 200:
+                raise RuntimeError(f"typed turn {text!r}: HTTP {response.status} {raw[:300]!r}")
+            return json.loads(raw)
+        finally:
+            conn.close()
+
+    def stop(self) -> int:
+        self.proc.terminate()
+        try:
+            return self.proc.wait(30)
+        finally:
+            self.log.close()
+
+
+def _turn_event(ws, timeout: float = 60.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        message = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+        if isinstance(message, str) and (event := json.loads(message)).get("type") == "turn":
+            return event
+    raise TimeoutError("no turn event")
+
+
+def _speak(ws, pcm: np.ndarray) -> dict:
+    ws.send(json.dumps({"type": "ptt", "down": True}))
+    step = 320 * 4  # 80 ms per message
+    for i in range(0, len(pcm), step):
+        ws.send(pcm[i:i + step].astype("<i2").tobytes())
+        time.sleep(step / 16000 / SPEEDUP)
+    ws.send(json.dumps({"type": "ptt", "down": False}))
+    return _turn_event(ws)
+
+
+def _vanishing_client(url: str) -> None:
+    """Connects, asks something, and drops the TCP connection without a close handshake."""
+    from websockets.sync.client import connect
+    ws = connect(url, open_timeout=30)
+    ws.recv(timeout=30)  # hello
+    ws.send(json.dumps({"type": "text", "text": "what's the range"}))
+    ws.socket.shutdown(socket.SHUT_RDWR)
+    ws.socket.close()
+
+
+def run(turns: int, out_dir: Path, *, sample_every: int = 50, warmup: float = 0.2, progress=print) -> dict:
+    from websockets.sync.client import connect
+
+    from cockpit.scenario import driver_speech
+    speech = {text: np.concatenate([driver_speech(text, 170), np.zeros(8000, np.int16)]) for text in SPOKEN}
+    samples: list[Sample] = []
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="cockpit-soak-") as state:
+        daemon = SoakDaemon(Path(state))
+        t0 = time.monotonic()
+        try:
+            daemon.wait_ready()
+            ws = connect(daemon.url, open_timeout=30, max_size=1 << 22)
+            n = 0
+            while n < turns:
+                slot = n % 10
+                try:
+                    if slot < 7:
+                        daemon.typed(TYPED[n % len(TYPED)])
+                    elif slot < 9:
+                        event = _speak(ws, speech[SPOKEN[n % len(SPOKEN)]])
+                        if not event.get("tool_calls"):
+                            failures.append(f"turn {n}: spoken {event.get('transcript')!r} did nothing")
+                    else:
+                        _vanishing_client(daemon.url)
+                except Exception as exc:  # noqa: BLE001 - a failed turn is reported, the soak goes on
+                    failures.append(f"turn {n}: {type(exc).__name__}: {exc}")
+                n += 1
+                if n % sample_every == 0 or n == turns:
+                    samples.append(Sample(n, *_proc(daemon.proc.pid)))
+                    if n % (sample_every * 4) == 0:
+                        s = samples[-1]
+                        progress(f"soak: {n}/{turns} turns, RSS {s.rss_kib / 1024:.1f} MiB, {s.fds} fds, "
+                                 f"{s.threads} threads, {len(failures)} failed")
+            ws.close()
+            health = daemon.get("/health")
+        finally:
+            code = daemon.stop()
+        elapsed = time.monotonic() - t0
+    measured = [s for s in samples if s.turn > warmup * turns] or samples
+    result = {"turns": turns, "seconds": round(elapsed, 1), "turns_per_s": round(turns / elapsed, 2),
+              "mix": {"typed_http": 0.7, "spoken_ws_ptt": 0.2, "vanishing_ws_client": 0.1},
+              "exit_code": code, "failures": failures[:50], "failed": len(failures),
+              "health_turns": health.get("turns"), "dropped": health.get("dropped"),
+              "samples": [s.__dict__ for s in samples], "warmup_turns": int(warmup * turns)}
+    for key in ("rss_kib", "fds", "threads"):
+        slope, noise = slope_per_1000([s.turn for s in measured], [getattr(s, key) for s in measured])
+        values = [getattr(s, key) for s in measured]
+        result[key] = {"first": values[0], "last": values[-1], "max": max(values), "slope_per_1000_turns": round(slope, 2),
+                       "residual_sd": round(noise, 2)}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "soak.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def table(result: dict) -> str:
+    lines = [f"soak: {result['turns']} turns in {result['seconds']} s ({result['turns_per_s']} turns/s), "
+             f"{result['failed']} failed, daemon exit {result['exit_code']}",
+             "", "| resource | after warm-up | last | max | slope per 1,000 turns | residual sd |", "|---|---|---|---|---|---|"]
+    for key, label in (("rss_kib", "RSS (KiB)"), ("fds", "open fds"), ("threads", "threads")):
+        r = result[key]
+        lines.append(f"| {label} | {r['first']} | {r['last']} | {r['max']} | {r['slope_per_1000_turns']} | {r['residual_sd']} |")
+    return "\n".join(lines)

@@ -1,0 +1,28 @@
+"""The short soak (CI): turns of every kind through a real `cockpit run`, and nothing grows.
+
+The full run (`cockpit bench soak`, 2,000 turns) is in the README; this one checks the same
+machinery on fewer turns: every turn answered, no descriptor or thread left behind by clients
+that vanish, memory reported with its slope.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cockpit.bench import soak
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_short_soak_answers_every_turn_and_leaks_no_descriptor_or_thread(tmp_path):
+    result = soak.run(120, tmp_path, sample_every=10, warmup=0.25, progress=lambda m: None)
+    assert result["failures"] == [] and result["exit_code"] == 0
+    assert result["health_turns"] == 120  # every turn, the vanished clients' included, was answered
+    assert result["dropped"] == {"audio_frames": 0, "client_messages": 0}
+    for key in ("fds", "threads"):  # exact counts: one more per vanished client would show at once
+        assert result[key]["max"] - result[key]["first"] <= 1, result[key]
+    rss = result["rss_kib"]
+    assert rss["first"] > 50_000 and isinstance(rss["slope_per_1000_turns"], float)
+    assert json.loads((tmp_path / "soak.json").read_text())["turns"] == 120
+    assert "slope per 1,000 turns" in soak.table(result)
