@@ -121,6 +121,9 @@ _COMPLAINT = re.compile(
     r"it is getting|it feels|this is|(?:my|the) [a-z]+(?: [a-z]+)? (?:is|are|feels?|gets?))\s+"
     rf"(?:(?:so|way|a bit|a little|really|too|very|kind of|pretty|quite|getting|all|super|rather|bloody)\s+)*"
     rf"{_FEELING}\b")
+_WANT_THING = re.compile(r"^(?:i need|i want|i'd like|i would like|give me|let's have|get me)\s+(?:some\s+|a bit of\s+|"
+                         r"more\s+|less\s+|a little\s+)?(?:fresh air|air|heat|warmth|music|quiet|silence|cool air|"
+                         r"ac|air conditioning|a coffee|coffee|directions|the news)\b")
 _MORE_LESS = re.compile(r"^(?:more|less|a bit more|a little more)\s+(?:air|heat|volume|cooling|music)\b|"
                         r"^(?:louder|quieter|warmer|cooler|colder|hotter|softer)\b")
 
@@ -136,7 +139,8 @@ def looks_like_command(text: str) -> bool:
     s = _LEAD.sub("", s).strip()
     if not s or _NEGATED.match(s):
         return False
-    return bool(_ASK.match(s) or _WANT.match(s) or _IMPERATIVE.match(s) or _COMPLAINT.match(s) or _MORE_LESS.match(s))
+    return bool(_ASK.match(s) or _WANT.match(s) or _IMPERATIVE.match(s) or _COMPLAINT.match(s) or _MORE_LESS.match(s)
+                or _WANT_THING.match(s))
 
 
 _QUESTION = re.compile(r"^(?:what|what's|whats|where|where's|when|why|how|how's|who|who's|which|whose|is|are|am|was|"
@@ -174,10 +178,11 @@ class ContextFacts:
         coords = tuple(c for c in _COORD.findall(context))
         return cls(frozenset(items), frozenset(values), coords)
 
-    def echoed(self, sentence: str, *, min_items: int = 2, min_values: int = 3) -> bool:
+    def echoed(self, sentence: str, *, min_items: int = 2, min_values: int = 2) -> bool:
         """Does ``sentence`` repeat the context line: its header ("Vehicle (08:30 Thu):"), a
         coordinate, a run of ``min_items`` raw items ("fuel 62%, battery 80%") or ``min_values``
-        of its values in one sentence? One fact in words ("You have 62% fuel left.") is an answer."""
+        of its values in one sentence ("The fuel is at 62%, the battery at 80%")? One fact in
+        words ("You have 62% fuel left.") is an answer."""
         s = _plain(sentence)
         if _HEADER.search(s):
             return True

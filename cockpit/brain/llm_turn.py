@@ -13,10 +13,12 @@ How a turn runs, on an engine that ``supports_grammar`` (llama.cpp):
 * Words that look like a command (:func:`~cockpit.brain.guards.looks_like_command`), or every turn
   with ``tool_choice: required``: the first round is constrained to one call among the tools or
   "none". "none" lets the model answer in words in the next round.
-* A free round that claimed an action with no call behind it ("I've turned up the volume"): the
-  claim is dropped and the round is tried once more, constrained the same way.
-* Still no call that succeeded: "Sorry, I couldn't do that." (``llm-unbacked-claim``), unless a
-  skill's own words (a refusal, a read-back) explain it.
+* A claimed action with no call behind it ("I've turned up the volume") is dropped. With
+  ``brain.claim_retry`` (off by default: a small model then acts on chit-chat), a free round that
+  claimed one is tried once more, constrained the same way.
+* Still no call that succeeded: "Sorry, I couldn't do that." (``llm-unbacked-claim``) when the
+  words asked for an action, a retry ran, or nothing else was said, unless a skill's own words (a refusal, a
+  read-back) explain it.
 
 Engines are asked what they can do (:class:`LLM`): ``supports_grammar``, ``supports_prefill``.
 """
@@ -176,7 +178,8 @@ class LlmTier:
                     answer.dropped.append(v)
 
         messages = self.prompt.build(self.history, context, text)
-        required = self._required is not None and (s.tool_choice == "required" or looks_like_command(text))
+        command = looks_like_command(text)
+        required = self._required is not None and (s.tool_choice == "required" or command)
         grammar = self._required if required else None
         answer.retried = required  # a constrained round is the one retry a claim could get
         acted, outcomes, used, rounds = False, [], 0, s.max_tool_rounds
@@ -211,7 +214,8 @@ class LlmTier:
                 grammar = None  # nothing fits: the model may answer in words
                 rounds = max(rounds, answer.rounds + 1)
                 continue
-            if guard.unbacked and not acted and not answer.retried and not is_question(text):
+            if (guard.unbacked and not acted and not answer.retried and s.claim_retry and self._required is not None
+                    and not is_question(text)):
                 answer.retried = retrying = True  # the claim is dropped; once, the model must act or say "none"
                 grammar, rounds = self._required, rounds + 1
                 continue
@@ -223,8 +227,8 @@ class LlmTier:
         extra = ""
         if outcomes and len(said) == said_before_calls:
             extra = " ".join(outcomes)  # nothing speakable from the model after acting: the skills' words
-        elif guard.unbacked and not acted and not outcomes:
-            extra = spoken_fallback("llm-unbacked-claim")
+        elif guard.unbacked and not acted and not outcomes and (command or retrying or not said):
+            extra = spoken_fallback("llm-unbacked-claim")  # an action was meant, or nothing else was said
         if extra:
             if on_speech is not None:
                 on_speech((" " if said else "") + extra)

@@ -125,6 +125,12 @@ class BrainSettings(Section):
     """Sentences of a model's reply that are spoken while parked; the model is stopped at the next."""
     max_sentences_driving: int = Field(2, ge=1, le=20)
     """Sentences spoken while the car moves (or its speed is unknown)."""
+    claim_retry: bool = False
+    """A reply that claims an action no call backed, to words that did not look like a command
+    (guards.looks_like_command; those are constrained from the start): true = the claim is dropped
+    and the round runs once more constrained to one tool call or "none" (a capable model then acts
+    or declines); false = the claim is dropped and, if nothing else was said, "Sorry, I couldn't do
+    that." Off by default: on chit-chat a small model (SmolLM2) then picks some tool and acts."""
     repeat_ngram: int = Field(6, ge=3, le=20)
     """A reply that repeats a run of this many words (or a whole sentence) is looping: the repeat is
     dropped and the model stopped."""

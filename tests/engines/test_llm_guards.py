@@ -126,8 +126,25 @@ def test_the_token_cap_is_shorter_while_driving(qwen_tiny, tmp_path):
     assert engine(b).kwargs[0]["max_tokens"] == 160
 
 
+def test_an_unbacked_claim_is_dropped_without_a_retry_by_default(qwen_tiny, tmp_path):
+    a = make(qwen_tiny, tmp_path, script=["Sure thing. I've turned up the volume. Enjoy the music."])
+    summary, events = turn(a, NOT_A_COMMAND)
+    assert summary.reply == "Sure thing."  # not asked to act, and something else was said: no apology
+    assert codes(events).count(UNBACKED_CLAIM) == 2 and engine(a).asked == [None]
+
+
+def test_a_command_the_model_declined_then_claimed_says_it_could_not(qwen_tiny, tmp_path):
+    a = make(qwen_tiny, tmp_path, script=['<tool_call>{"name": "none", "arguments": {}}</tool_call>',
+                                          "Okay! The volume is now up."])
+    summary, events = turn(a, "could you put on something nice to listen to")
+    asked = engine(a).asked
+    assert asked[0] is not None and asked[1] is None and len(asked) == 2  # constrained, declined, then free
+    assert summary.reply == f"Okay! {SORRY}" and codes(events) == [UNBACKED_CLAIM]
+    assert not [e for e in events if isinstance(e, ToolCalled)]
+
+
 def test_an_unbacked_claim_is_not_spoken_and_a_constrained_retry_that_declines_says_so(qwen_tiny, tmp_path):
-    a = make(qwen_tiny, tmp_path, script=[
+    a = make(qwen_tiny, tmp_path, claim_retry=True, script=[
         "Sure thing. I've turned up the volume. Enjoy the music.",
         '<tool_call>{"name": "none", "arguments": {}}</tool_call>'])
     assert not looks_like_command(NOT_A_COMMAND) and not is_question(NOT_A_COMMAND)
@@ -142,7 +159,7 @@ def test_an_unbacked_claim_is_not_spoken_and_a_constrained_retry_that_declines_s
 
 
 def test_an_unbacked_claim_whose_retry_acts_speaks_what_was_done(qwen_tiny, tmp_path):
-    a = make(qwen_tiny, tmp_path, script=[
+    a = make(qwen_tiny, tmp_path, claim_retry=True, script=[
         "I've turned up the volume.",
         '<tool_call>{"name": "media_volume", "arguments": {"delta": 2}}</tool_call>',
         "Done, it is louder now."])

@@ -34,6 +34,7 @@ def codes(verdicts) -> list[str]:
     "Your speed 0 km/h, heading north (0°).",
     "It's 08:30 Thu, fuel 62%.",
     "You have 62% fuel, 80% battery and 450 km of range.",
+    "The fuel level is still at 62%, and the battery charge remains at 80%.",
 ])
 def test_a_sentence_that_reads_out_the_context_line_is_dropped(sentence):
     assert ContextFacts.of(CONTEXT).echoed(sentence), sentence
@@ -212,6 +213,7 @@ def test_tool_names_and_json_are_never_spoken(sentence):
     "I want to go to the airport", "take me home", "call mom", "text Anna that I am late",
     "blow more air", "louder", "I am freezing", "set the fan to three", "warm up my seat",
     "Could you please lower the temperature?", "it's getting stuffy in here", "more air please",
+    "I need some fresh air", "I'd like some music",
 ])
 def test_commands(text):
     assert looks_like_command(text), text
