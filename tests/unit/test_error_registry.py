@@ -67,3 +67,10 @@ def test_markdown_table_lists_every_code():
     table = table_markdown()
     for code in REGISTRY:
         assert f"| `{code}` |" in table
+
+
+def test_the_readme_carries_the_generated_table():
+    readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    begin, end = readme.index("<!-- errors:begin"), readme.index("<!-- errors:end -->")
+    copy = readme[readme.index("\n", begin) + 1:end].strip()
+    assert copy == table_markdown(), "run `cockpit errors --markdown` and paste it between the markers"
