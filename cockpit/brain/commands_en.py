@@ -17,7 +17,7 @@ from cockpit.brain.vocab_en import SLOTS  # noqa: F401  (re-exported: the gramma
 SET = "(set | change | put | turn | adjust)"
 HEAT = "[the] [cabin | car] (temperature | heat | heating | thermostat | climate)"
 DEG = "{celsius:temperature} [degrees] [celsius]"
-FEEL = "(i'm | i am | it's | it is | i feel | i'm feeling | it feels | it's getting | it is getting)"
+FEEL = "(i'm | i am | it's | it is | i feel | i'm feeling | it feels | it's getting | it is getting) [~not]"
 HERE = "[in here | in the car]"
 FIND = "(find | show me | search for | look for | is there | are there) [me] (a | an | any | some)"
 EATERY = "(place | places | restaurant | restaurants | food | spot | place to eat)"
@@ -131,7 +131,7 @@ RULES: list[tuple[str, str, dict]] = [
                      "volume down [{delta:quieter}] | [make (it | the music | the radio | the sound)] [{delta:quieter}] "
                      "(quieter | softer) [{delta:quieter}]",
      {"delta": -2}),
-    ("media_volume", "(it's | it is | that's | that is | this is | the music is) [{delta:loud_adverb}] too loud",
+    ("media_volume", "(it's | it is | that's | that is | this is | the music is) [~not] [{delta:loud_adverb}] too loud",
      {"delta": -2}),
     ("media_volume", "(mute | silence) [the] [music | audio | sound | radio] | (turn | switch) (off the sound | "
                      "the sound off) | sound off", {"mute": True}),
@@ -148,7 +148,8 @@ RULES: list[tuple[str, str, dict]] = [
                     f"[nearest | closest | nearby] {{category:category}} {NEAR}", {}),
     ("find_nearby", f"(nearest | closest) {{category:category}} | (any | are there any) {{category:category}} {NEAR}",
      {}),
-    ("find_nearby", "i need [a | some | to find a] {category:category} | i'm hungry", {"category": "restaurant"}),
+    ("find_nearby", "i [~don't] need [a | some | to find a] {category:category} | i'm [~not] hungry",
+     {"category": "restaurant"}),
     ("find_nearby", f"is there (a | an | any) {{category:category}} {NEAR}", {}),
     ("find_nearby", f"((i need to | where can i | i want to) | (find | show) [me] (somewhere | a place | a spot) to) "
                     f"{{category:need_to}} {NEAR}", {}),

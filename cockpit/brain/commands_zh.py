@@ -18,6 +18,7 @@ import unicodedata
 
 from cockpit.brain.fastpath import CompiledRule, FastPath, Match
 from cockpit.brain.grammar import ASK
+from cockpit.brain.hanzi import TO_SIMPLIFIED
 from cockpit.lang.numbers_zh import parse_zh_number, zh_number_words  # noqa: F401  (re-exported)
 from cockpit.brain.vocab_zh import SLOTS  # noqa: F401  (re-exported: the grammar module's slots)
 
@@ -175,10 +176,10 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 def normalize_zh(text: str) -> str:
     """Typed or recognised Mandarin -> the grammar's form: NFKC (full-width digits and letters to
-    ASCII), lower case, punctuation (，。！？、 and ASCII) and spaces gone, '℃'/'°C' after a
+    ASCII), traditional characters to simplified (Whisper writes 打開空調), lower case, punctuation (，。！？、 and ASCII) and spaces gone, '℃'/'°C' after a
     number -> '度', a leading wake word (你好cockpit, 嘿cockpit, 小驾) removed. Spaces survive only
     between two Latin letters or digits ('baker street')."""
-    t = unicodedata.normalize("NFKC", text).lower()
+    t = unicodedata.normalize("NFKC", text).translate(TO_SIMPLIFIED).lower()
     t = re.sub(r"(\d)\s*(?:°\s*c|℃|°)", r"\1度", t)
     t = re.sub(r"[^\w\s.%]", " ", t)
     t = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", t)  # keep decimal points only

@@ -5,6 +5,8 @@ Pattern syntax, one per intent variant::
     [please] (set | change) the temperature to {celsius:temperature} [degrees]
 
 - ``word``          a literal word (lower case; for Mandarin, one or more characters)
+- ``~word``         a word only the recogniser hears (JSGF), never parsed: put it in brackets where
+                    a negation would otherwise be forced into a command ("it's [~not] too loud")
 - ``[ ... ]``       optional
 - ``( a | b )``     alternatives
 - ``{arg:slot}``    a slot of a named type; its value becomes tool argument ``arg``
@@ -25,6 +27,9 @@ from typing import Callable, Iterator, Union
 @dataclass(frozen=True)
 class Word:
     text: str
+    heard_only: bool = False
+    """``~not``: the recogniser can hear it, the parser never matches it ("it's [~not] too loud" is
+    heard as the negation it is, and the fast path does not act on it)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,7 @@ def _parse_seq(tokens: list[str], text: str) -> tuple[Node, list[str]]:
             arg, slot = tok[1:-1].split(":")
             items.append(SlotRef(arg, slot.rstrip("?"), slot.endswith("?")))
         else:
-            items.append(Word(tok))
+            items.append(Word(tok.lstrip("~"), tok.startswith("~")))
     if not items:
         raise PatternError(f"empty alternative in pattern {text!r}")
     return (items[0] if len(items) == 1 else Seq(tuple(items))), tokens
@@ -150,6 +155,8 @@ class Compiler:
     def regex(self, node: Node) -> str:
         """Regex where every element carries its own leading separator (so optionals compose)."""
         sep = self._sep()
+        if isinstance(node, Word) and node.heard_only:
+            return "(?!)"  # never matches: inside [ ] the parser simply skips it
         if isinstance(node, Word):
             parts = [re.escape(ch) for ch in node.text] if self.joiner == "" else [re.escape(node.text)]
             return "(?:" + sep + (r"\s*".join(parts)) + ")"

@@ -17,7 +17,7 @@ from cockpit.brain.commands_en import normalize as normalize_en
 from cockpit.brain.commands_zh import normalize_zh
 
 _FILLERS_EN = re.compile(r"\b(?:uh+|um+|uhm|erm?|ah+|hmm+|mm+|please|kindly)\b")
-_LEAD_EN = re.compile(r"^(?:(?:so|okay|ok|alright|all right|well|oh|now|hey|yeah|right|actually|just)\s+)+")
+_LEAD_EN = re.compile(r"^(?:(?:so|okay|ok|alright|all right|well|oh|hey|yeah|right|actually|just)\s+)+")
 _TAIL_EN = re.compile(r"(?:\s+(?:thanks|thank you|thanks a lot|thank you very much|okay|ok|then|now|right now))+$")
 _FILLERS_ZH = re.compile(r"^(?:嗯|呃|额|那个|就是|哎|诶|喂|好|那)+|(?:啊|呀|哦|嘛|啦|谢谢你?|谢谢啦)+$")
 
@@ -26,7 +26,8 @@ _HEARD_AS_EN = [(re.compile(p), r) for p, r in [
     (r"\bdefr[ou]st[eo]rs?\b", "defroster"), (r"\bdefroster's\b", "defroster"),
     (r"\bpassengers\b", "passenger's"), (r"\bdrivers\b", "driver's"),
     (r"^fine (the|a|an|me|my|parking|some)\b", r"find \1"), (r"^cancell?ed (the|my)\b", r"cancel \1"),
-    (r"\bto degrees\b", "two degrees"),
+    (r"\bto degrees\b", "two degrees"), (r"\b(fan|volume) (on|to) to$", r"\1 \2 two"), (r"\bor by$", "nearby"),
+    (r"^and (navigation|the navigation|the route)$", r"end \1"), (r"\bfrom being there$", "from bean there"),
 ]]
 """How Whisper spells grammar words it heard right (measured on the phrase set, piper and espeak-ng):
 'defrostor', 'passengers window', 'fine the nearest gas station', 'down to degrees'. Only

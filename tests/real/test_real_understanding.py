@@ -1,0 +1,94 @@
+"""Understanding real speech on real engines: no wrong action, nothing acted on that must not be.
+
+A representative subset of the phrase set (tests/data/understanding; the whole set is measured by
+tools/measure_understanding.py, README "Speech in") is said by espeak-ng and by the real piper voice
+joe, heard by PocketSphinx with the command grammar (and its out-of-grammar rejection) and by the
+real Whisper tiny.en, fed frame by frame as the listener feeds them, and read by cockpit's front
+end. Asserted: zero wrong actions (a call other than the one said, or a call for a partial command)
+and zero actions on must-not-act speech, per recogniser and speaker; the understood share is printed
+and held to a floor measured first. Speech is synthesised once into .cache/speech.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import measure_asr_real as m  # noqa: E402
+import measure_understanding as mu  # noqa: E402
+from phrases import load_phrase_set  # noqa: E402
+
+ISSUE = ["turn the volume up", "turn the volume down", "how much fuel is left", "turn on the seat heating",
+         "it is way too hot in here"]
+"""The five requests the issue found unparsed (the seat heating one is asked back: whose seat?)."""
+WAKE = ["hey cockpit, turn on the air conditioning", "hey jarvis, next track", "hey cockpit, what's my fuel level",
+        "hey jarvis, turn on the air conditioning"]
+
+
+def subset():
+    rows = [r for r in load_phrase_set() if r.lang == "en"]
+    by_text = {r.text: r for r in rows}
+    chosen = [by_text[t] for t in ISSUE]
+    chosen += [r for r in rows if r.kind != "none"][3::17]
+    chosen += [r for r in rows if r.kind == "none"][1::8]
+    from phrases import Phrase
+    for text in WAKE:
+        base = by_text.get(text.split(", ", 1)[1])
+        if base is not None:
+            chosen.append(Phrase(text, "en", base.kind, base.tool, base.args, base.asks, base.category))
+        else:
+            chosen.append(Phrase(text, "en", "act", "climate_set_ac", {"on": True}, None, "climate_set_ac"))
+    seen: set[str] = set()
+    return [r for r in chosen if not (r.text in seen or seen.add(r.text))]
+
+
+ROWS = subset()
+FLOOR = {("sphinx", "espeak"): 0.80, ("sphinx", "piper"): 0.80,
+         ("whisper-tiny-en", "espeak"): 0.60, ("whisper-tiny-en", "piper"): 0.85}
+"""Least share of the subset's in-domain rows understood (measured first, then a margin for a busy
+machine and a fresh piper cache: piper samples its prosody)."""
+
+
+@pytest.fixture(scope="module")
+def joe(real_model) -> str:
+    return str(real_model("piper-en-joe") / "en_US-joe-medium.onnx")
+
+
+@pytest.fixture(scope="module", params=["sphinx", "whisper-tiny-en"])
+def recogniser(request, real_model):
+    if request.param == "sphinx":
+        return request.param, mu.recogniser("sphinx", threads=2)
+    real_model("whisper-tiny-en")
+    return request.param, mu.recogniser("whisper-tiny-en", threads=2)
+
+
+def test_the_subset_covers_every_kind_of_utterance():
+    assert len(ROWS) >= 40
+    assert {r.kind for r in ROWS} == {"act", "ask", "none"}
+    assert len({r.tool for r in ROWS if r.kind == "act"}) >= 10
+    assert sum(r.kind == "none" for r in ROWS) >= 15
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("speaker", ["espeak", "piper"])
+def test_no_wrong_action_and_nothing_acted_on_that_must_not_be(recogniser, speaker, joe):
+    from cockpit.brain.understand import FrontEnd
+    name, asr = recogniser
+    vad = m.listener_vad()
+    heard = {}
+    for row in ROWS:
+        samples = m.speech(row.text, speaker, voice=joe if speaker == "piper" else None, cache=m.SPEECH_CACHE)
+        text, _ms, _cpu = m.recognise(asr, samples, vad)
+        heard[row.text] = text
+    scored = mu.score_rows(ROWS, heard, FrontEnd(wake=mu.WAKE))
+    s = mu.summary(scored)
+    print(f"\n[real] {name} / {speaker}: understood {s['understood']}/{s['in_domain']}, asked {s['asked']}, "
+          f"wrong {s['wrong']}, must-not-act {s['false_actions']}/{s['must_not_act']} acted on\n"
+          + "".join(f"  {x['text']!r} -> {x['heard']!r} -> {x['outcome']} {x['done']}\n" for x in scored))
+    assert s["wrong"] == 0, s["wrong_rows"]
+    assert s["false_actions"] == 0, s["false_rows"]
+    assert s["understood_rate"] >= FLOOR[(name, speaker)], s
