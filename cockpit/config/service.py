@@ -9,8 +9,8 @@ from pydantic import Field, field_validator, model_validator
 from cockpit.config.base import Section
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
-_ORIGIN = re.compile(r"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$", re.IGNORECASE)
-_HOST = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$")
+_ORIGIN = re.compile(r"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?\Z", re.IGNORECASE)
+_HOST = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)\Z")
 
 
 class ServiceSettings(Section):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
 import re
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def stat_source(path: Path) -> os.stat_result:
     """``path.stat()``, or a :class:`PoiError` saying the POI file cannot be read."""
     try:
-        return path.stat()
+        st = path.stat()
     except OSError as exc:
         raise PoiError(f"POI file {path} cannot be read: {exc.strerror or exc}",
                        hint="Check vehicle.poi.sources, or set it to null for the bundled sample.") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise PoiError(f"POI source {path} is not a file", hint="Name a .geojson or .csv file in vehicle.poi.sources.")
+    return st
 
 
 def _coordinate(lat: Any, lon: Any) -> tuple[float, float] | None:

@@ -76,3 +76,12 @@ def test_config_check_cli_exit_codes(tmp_path, capsys):
     assert main(["config", "check", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "endpoint.max_utterance_s" in err and "unknown_section" in err and "Traceback" not in err
+
+
+def test_an_origin_or_host_with_a_trailing_newline_is_refused():
+    from cockpit.config.service import ServiceSettings
+    with pytest.raises(ValueError):
+        ServiceSettings(allowed_origins=["http://head-unit.local:8080\n"])
+    with pytest.raises(ValueError):
+        ServiceSettings(allowed_hosts=["head-unit.local\n"])
+    assert ServiceSettings(allowed_origins=["http://head-unit.local:8080"]).allowed_origins

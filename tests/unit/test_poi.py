@@ -509,3 +509,10 @@ def test_sees_rejects_unknown_side() -> None:
 
 def test_demo_pois_path_exists() -> None:
     assert DEMO_POIS.is_file()
+
+
+def test_a_poi_source_that_is_a_directory_is_a_poi_error(tmp_path):
+    from cockpit.vehicle.poi_import import read_geojson
+    from cockpit.vehicle.places import PoiError
+    with pytest.raises(PoiError, match="is not a file"):
+        read_geojson(tmp_path)
