@@ -50,6 +50,8 @@ def outcome(row: Phrase, heard) -> tuple[str, str]:
         done = f"ask {heard.tool}.{heard.missing[0] if heard.missing else 'yes/no'} {heard.known}"
         ok = (row.kind == "ask" and heard.tool == row.tool and heard.missing[:1] == (row.asks,)
               and heard.known == row.args)
+        # a read-back of exactly the call that was said (a free-text destination) is understood too
+        ok = ok or (row.kind == "act" and not heard.missing and heard.tool == row.tool and heard.known == row.args)
         return ("correct" if ok else "asked"), done
     return "none", type(heard).__name__
 

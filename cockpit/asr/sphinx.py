@@ -128,7 +128,7 @@ class SphinxCommands:
         d.start_utt()
         d.process_raw(b"".join(self._audio), False, True)
         d.end_utt()
-        free = _acoustic(d.seg())
+        free = _acoustic(d.seg()) if d.hyp() is not None else grammar  # no phone path: nothing to compare
         d.activate_search(search)
         frames = max(1.0, self._frames / 16000 / FRAME_S)
         self.last_llr = (grammar - free) / frames

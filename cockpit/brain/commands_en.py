@@ -220,12 +220,13 @@ NOT_COMMAND_TAIL = "(when we get home | when we get there | later | in five minu
 HEARD as such, instead of being forced into the bare command; the front end then refuses them."""
 COMMON_WORDS = ("the a an i you it is are was to of and in on for my me what how why who where when that this "
                 "do don't did can could would should will not no yes please tell about like good time today "
-                "tomorrow weather song music love nice long day work home car really so very here there now "
-                "know think want need get go going have has had been be just one two some more much "
-                "hello hi thanks thank okay name joke play game kids wife husband she he they we our your "
-                "window open close hot cold turn off volume radio call mom dad phone light lights door "
-                "make made take took news rain sun who's what's it's i'm that's we're there's out up down back").split()
-"""Everyday words for the recogniser's loop of other speech (``FastPath.jsgf(reject="loop")``)."""
+                "tomorrow weather love nice long day really so very here there know think want need get go "
+                "going have has had been be just one two some more much hello hi thanks thank okay name joke "
+                "game kids wife husband she he they we our your make made news rain sun who's what's it's i'm "
+                "that's we're there's out sing song story funny tired hungry happy bored work football movie "
+                "doing sorry never mind nothing great beautiful dinner wallet").split()
+"""Everyday words for the recogniser's loop of other speech (``FastPath.jsgf(reject="loop")``), without the
+commands' own verbs and nouns (window, volume, turn, open ...), so a command is never heard as the loop."""
 
 _CLEAN = re.compile(r"[^\w\s'.%°-]")
 

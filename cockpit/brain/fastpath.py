@@ -34,6 +34,8 @@ class Match:
     call: ToolCall
     rule: str
     """The pattern that matched (for the turn summary's 'why')."""
+    free: tuple[str, ...] = ()
+    """Arguments taken as free text (a destination outside the slot's vocabulary): worth reading back."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ class FastPath:
                 continue
             missing = tuple(a for a in rule.asks if a not in args)
             if not missing:
-                return Match(ToolCall(rule.tool, args), rule.pattern)
+                free = tuple(k for k, v in m.groupdict().items() if v is not None and self._is_free(k, v))
+                return Match(ToolCall(rule.tool, args), rule.pattern, tuple(k.split("__")[0] for k in free))
             if partial is None:
                 partial = Partial(rule.tool, args, missing, rule.pattern)
         return partial
@@ -129,6 +132,11 @@ class FastPath:
             except (KeyError, ValueError):
                 return None
         return args
+
+    def _is_free(self, group: str, value: str) -> bool:
+        slot = self.slots[group.split("__")[1]]
+        key = "".join(value.split()) if self.joiner == "" else " ".join(value.split())
+        return slot.open_text and key not in slot.values
 
     def answer_slot(self, tool: str, arg: str) -> tuple[str, SlotType] | None:
         """(question, answer slot) for a missing argument, if the grammar knows how to ask."""

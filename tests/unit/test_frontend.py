@@ -22,7 +22,9 @@ HELDOUT = load_phrase_set(DATA / "heldout")
 
 
 def _act_ok(row, heard) -> bool:
-    if row.kind == "act":
+    if row.kind == "act":  # the call, or a read-back of exactly that call (a free-text destination)
+        if isinstance(heard, Clarify) and not heard.missing:
+            return heard.tool == row.tool and heard.known == row.args
         return isinstance(heard, Command) and heard.call.name == row.tool and dict(heard.call.arguments) == row.args
     return (isinstance(heard, Clarify) and heard.tool == row.tool and heard.missing[:1] == (row.asks,)
             and heard.known == row.args)
@@ -191,4 +193,6 @@ def test_free_text_destinations_are_a_last_resort():
     assert FE.understand("go to the next song").call.name == "media_control"  # not navigate_to("the next song")
     assert FE.understand("go to the moon") == Open("go to the moon")  # "go to" takes known places only
     assert FE.understand("take me to the airport").call.arguments == {"destination": "airport"}
-    assert FE.understand("navigate to 221B Baker Street").call.arguments == {"destination": "221b baker street"}
+    asked = FE.understand("navigate to 221B Baker Street")  # free text: read back before acting
+    assert isinstance(asked, Clarify) and asked.question == "Navigate to 221b baker street?"
+    assert FE.answer(asked, "yes").call.arguments == {"destination": "221b baker street"}

@@ -6,7 +6,9 @@ One pure pass, in this order (each step is in :mod:`.text` or :mod:`.wake`):
 1. the wake phrase at the start is removed however it was heard ("a cockpit", "hey cop it");
 2. the words are cleaned (case, punctuation, numbers, fillers), in the script's language;
 3. a request for later or on a condition ("... when we get home") is never a command now;
-4. a COMPLETE grammar match is a :class:`Command` — the only result that acts;
+4. a COMPLETE grammar match is a :class:`Command` — the only result that acts — unless a value
+   came as free text (a destination outside the vocabulary: "navigate to the terrain station"),
+   which is read back first ("Navigate to the terrain station?");
 5. a negation ("don't open the window") is a :class:`Decline` when it names something the car
    can do, else open text that may not actuate;
 6. "should I open the window?" asks back "Do you want me to open the window?" (:class:`Clarify`
@@ -86,9 +88,10 @@ _CANCEL = {"en": {"no", "nope", "never mind", "nevermind", "cancel", "forget it"
                   "none", "neither", "no thank you"},
            "zh": {"不", "不要", "不用", "算了", "取消", "不用了", "没事", "没有", "都不要"}}
 _REPLY = {"en": {"negation": "Okay, I won't.", "cancelled": "Okay, never mind.",
-                 "unanswered": "Sorry, I didn't get that, so I left it.", "confirm": "Do you want me to {}?"},
+                 "unanswered": "Sorry, I didn't get that, so I left it.", "confirm": "Do you want me to {}?",
+                 "free": {"navigate_to": "Navigate to {destination}?"}},
           "zh": {"negation": "好的，不操作。", "cancelled": "好的，不用了。", "unanswered": "抱歉，没听明白，先不操作。",
-                 "confirm": "要我{}吗？"}}
+                 "confirm": "要我{}吗？", "free": {"navigate_to": "导航到{destination}吗？"}}}
 _ANSWER_LEAD = {"en": ("for ", "to ", "on ", "at ", "level ", "make it ", "set it to ", "it's ", "its ", "the ",
                        "just ", "number ", "go to ", "take me to ", "call "),
                 "zh": ("给", "调到", "开到", "设为", "是", "要", "到", "去", "打给", "导航到")}
@@ -118,6 +121,10 @@ class FrontEnd:
             return Open(rest.strip(), may_actuate=False, reason="a request for later")
         grammar = self._grammar(lang)
         found = grammar.match(norm)
+        if isinstance(found, Match) and found.free:  # free text may be misheard: read it back first
+            question = _REPLY[lang]["free"].get(found.call.name, _REPLY[lang]["confirm"].format(norm))
+            return Clarify(question.format(**found.call.arguments), found.call.name, dict(found.call.arguments), (),
+                           lang, norm)
         if isinstance(found, Match):
             return Command(found.call, found.rule, norm)
         negated = t.negation(norm, lang)

