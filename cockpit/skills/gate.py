@@ -23,6 +23,7 @@ from cockpit.events import (ConfirmationAsked, ConfirmationSettled, ErrorRaised,
 from cockpit.skills.audit import AuditLog, AuditUnavailable
 from cockpit.skills.policy import (TYPED, Allow, Channel, Confirm, DrivingState, HmiAnswer, PolicyGate, Refuse,
                                    channel_name, sanitize)
+from cockpit.skills.readback import readback
 from cockpit.skills.registry import Registry, SkillContext
 from cockpit.trace import TurnTrace
 
@@ -35,9 +36,17 @@ class ToolGate:
     def __init__(self, registry: Registry, context: SkillContext, audit: AuditLog, bus: EventBus,
                  confirm_window_s: float):
         self.registry, self.context, self.audit, self.bus = registry, context, audit, bus
-        self.policy = PolicyGate(confirm_window_s=confirm_window_s)
+        self.policy = PolicyGate(confirm_window_s=confirm_window_s, policy_of=registry.policy,
+                                 readback_of=self._readback)
         self.audit_down = False
         """The last audit write failed (reported once; cleared by the next write that works)."""
+
+    def _readback(self, call: ToolCall) -> str:
+        """The tool's own question where it declares one, else item, payee and amount from the arguments."""
+        tool = self.registry.get(call.name) if call.name in self.registry else None
+        if tool is not None and tool.readback is not None:
+            return tool.readback(call.arguments)
+        return readback(call)
 
     @property
     def pending(self) -> bool:
@@ -145,11 +154,11 @@ class ToolGate:
 
     async def _run(self, call: ToolCall, source: Route, trace: TurnTrace, turn: int) -> tuple[bool, str]:
         try:
-            outcome = self.registry.call(call, self.context)
-        except ToolError as exc:
+            outcome = await self.registry.run(call, self.context)
+        except ToolError as exc:  # a remote skill's failure says what the driver hears (ToolError.say)
             trace.end(Stage.TOOL)
-            return await self._refused(call, source, turn, exc.code, f"Sorry, I can't do that. {exc.hint}".strip(),
-                                       str(exc).split("\n")[0])
+            said = getattr(exc, "say", "") or f"Sorry, I can't do that. {exc.hint}".strip()
+            return await self._refused(call, source, turn, exc.code, said, str(exc).split("\n")[0])
         trace.end(Stage.TOOL)
         changes = dict(outcome.changes)
         self.bus.emit(ToolResult(t=time.monotonic(), turn=turn, call=call, ok=outcome.ok, message=outcome.message,

@@ -1,11 +1,16 @@
-"""``cockpit skills list``: every tool with its policy, where it came from, and its arguments."""
+"""``cockpit skills list``: every tool with its policy, where it came from, and its arguments.
+
+The policy shown is the one the gate enforces: the tool's own declaration, tightened by
+``skills.policy`` where the config says so (marked). Sources: ``builtin``, a plug-in's distribution
+name, ``mcp:<server>``, ``home-assistant``.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel
 
-from cockpit.skills.policy import POLICY_TABLE, ToolPolicy, policy_for
+from cockpit.skills.declared import ToolPolicy
 from cockpit.skills.registry import Registry, _bounds, _span, parameters_schema
 
 HEADERS = ("tool", "side effect", "while moving", "confirm", "source", "arguments")
@@ -54,18 +59,17 @@ def argument_words(model: type[BaseModel]) -> list[str]:
 def skills_rows(registry: Registry) -> list[tuple[str, ...]]:
     """One row per tool, in registration order, matching :data:`HEADERS`.
 
-    The side effect is the one the tool declares; the other policy columns come from
-    :func:`policy_for`. A tool with no row in the policy table (a plug-in's, say) is marked, as
-    it gets the strictest row; a row whose side effect differs from the tool's is shown too.
-    """
+    The columns show the policy the gate enforces (:meth:`Registry.policy`): the tool's declaration,
+    and where ``skills.policy`` tightened it, the side effect says so (``actuate (config: stricter)``);
+    a declaration left out is shown as the strictest value it becomes (``(undeclared: strictest)``)."""
     rows = []
     for tool in registry.tools():
-        policy = policy_for(tool.name)
-        effect = tool.side_effect
-        if tool.name not in POLICY_TABLE:
-            effect += " (no policy row: strictest)"
-        elif tool.side_effect != policy.side_effect:
-            effect += f" (policy: {policy.side_effect})"
+        policy = registry.policy(tool.name)
+        effect = policy.side_effect
+        if policy != tool.policy:
+            effect += " (config: stricter)"
+        if tool.allowed_while_moving is None or (tool.needs_confirmation is None and tool.side_effect != "transact"):
+            effect += " (undeclared: strictest)"
         rows.append((tool.name, effect, moving_rule(policy), "yes" if policy.needs_confirmation else "no",
                      registry.source(tool.name), ", ".join(argument_words(tool.args)) or "-"))
     return rows

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from cockpit.skills.phrases import check_phrases
 from cockpit.skills.registry import BUILTIN, Registry, Tool
 
 log = logging.getLogger(__name__)
@@ -74,8 +75,10 @@ def load_plugins(registry: Registry, group: str = PLUGIN_GROUP, *,
     or gives anything else is skipped as a whole; a tool whose name is already registered (a
     built-in, or another plug-in's) is refused and the plug-in's other tools still load. Each
     skip is logged as a warning and, when ``errors`` is given, appended to it: a broken
-    plug-in never stops the runtime. Plug-in tools not in the policy table get the strictest
-    policy row (see :func:`cockpit.skills.policy.policy_for`).
+    plug-in never stops the runtime. A tool whose fast-path phrases cannot join the grammar
+    (:func:`cockpit.skills.phrases.check_phrases`) is refused the same way. Each tool brings its own
+    policy declaration (:class:`~cockpit.skills.registry.Tool`); what it leaves undeclared is the
+    strictest value, and ``skills.policy`` can only tighten it.
     """
     found: list[PluginError] = []
 
@@ -102,6 +105,13 @@ def load_plugins(registry: Registry, group: str = PLUGIN_GROUP, *,
                 continue
             if tool.name in seen:
                 skip(PluginError(dist, where, f"it gives two tools named {tool.name!r}", tool=tool.name))
+                continue
+            problems = check_phrases(tool) + [
+                f"vocabulary {slot!r} is already {other.name}'s" for other in registry.tools()
+                for slot in tool.vocabulary if slot in other.vocabulary]
+            if problems:
+                skip(PluginError(dist, where, "its phrases cannot join the grammar: " + "; ".join(problems),
+                                 tool=tool.name))
                 continue
             seen.add(tool.name)
             registry.register(tool, source=dist)

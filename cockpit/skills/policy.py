@@ -20,48 +20,42 @@ import math
 import re
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from cockpit.events import Route, ToolCall
 from cockpit.skills.readback import readback
-from cockpit.skills.registry import SideEffect
+from cockpit.skills.declared import STRICTEST, ToolPolicy  # noqa: F401  (re-exported)
 
 MOVING_KMH = 3.0  # above this speed the car counts as moving
 
 
-@dataclass(frozen=True, slots=True)
-class ToolPolicy:
-    """What one tool may do, and when."""
+class _BuiltinPolicies(Mapping[str, ToolPolicy]):
+    """The built-in tools' declared policies, by name (read from their Tool declarations on first use)."""
 
-    side_effect: SideEffect
-    allowed_while_moving: bool  # False: only with the speed known and at most MOVING_KMH
-    max_speed_kmh: float | None = None  # refused above it, or when the speed is unknown
-    needs_confirmation: bool = False  # read back, wait for an explicit yes; always for transact
+    def _table(self) -> dict[str, ToolPolicy]:
+        from cockpit.skills.builtin import default_registry  # the built-ins import the registry, not this module
+        table = getattr(self, "_cache", None)
+        if table is None:
+            registry = default_registry()
+            table = self._cache = {name: registry.policy(name) for name in registry.names()}
+        return table
 
-    def __post_init__(self) -> None:
-        if self.side_effect == "transact" and not self.needs_confirmation:
-            raise ValueError("a transact tool always needs confirmation")
+    def __getitem__(self, name: str) -> ToolPolicy:
+        return self._table()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
 
 
-_READ = ToolPolicy("read", allowed_while_moving=True)
-_ACTUATE = ToolPolicy("actuate", allowed_while_moving=True)
-_PAY_WHILE_DRIVING = ToolPolicy("transact", allowed_while_moving=True, needs_confirmation=True)
-STRICTEST = ToolPolicy("transact", allowed_while_moving=False, needs_confirmation=True)
-"""The row for any tool not in the table; also paying at a pump or a barrier (car stopped)."""
-
-POLICY_TABLE: Mapping[str, ToolPolicy] = {
-    "vehicle_status": _READ, "find_nearby": _READ, "whats_around": _READ,
-    "climate_set_temperature": _ACTUATE, "climate_set_fan": _ACTUATE, "climate_set_ac": _ACTUATE,
-    "media_control": _ACTUATE, "media_volume": _ACTUATE, "navigate_to": _ACTUATE,
-    "climate_set_defrost": _ACTUATE, "seat_heating": _ACTUATE, "navigation_cancel": _ACTUATE,
-    "window_set": ToolPolicy("actuate", allowed_while_moving=True, max_speed_kmh=120.0),
-    "place_order": _PAY_WHILE_DRIVING, "send_message": _PAY_WHILE_DRIVING, "phone_call": _PAY_WHILE_DRIVING,
-    "pay_charging": STRICTEST, "pay_parking": STRICTEST,
-}
+POLICY_TABLE: Mapping[str, ToolPolicy] = _BuiltinPolicies()
+"""A view of the built-in tools' own declarations (cockpit/skills/builtin/*.py): not a second source."""
 
 
 def policy_for(name: str) -> ToolPolicy:
-    """The tool's row; unknown tools get the strictest one."""
+    """A built-in tool's declared policy; any other name gets the strictest one."""
     return POLICY_TABLE.get(name, STRICTEST)
 
 
@@ -190,10 +184,13 @@ def sanitize(call: ToolCall) -> tuple[ToolCall, list[str]]:
 class PolicyGate:
     """Decides every tool call; holds at most one transaction waiting for the driver's yes."""
 
-    def __init__(self, *, confirm_window_s: float = 20.0, table: Mapping[str, ToolPolicy] = POLICY_TABLE,
+    def __init__(self, *, confirm_window_s: float = 20.0, policy_of: Callable[[str], ToolPolicy] = policy_for,
+                 readback_of: Callable[[ToolCall], str] = readback,
                  new_id: Callable[[], str] = lambda: secrets.token_hex(8)) -> None:
         self.confirm_window_s = confirm_window_s  # how long a read-back waits for the answer
-        self.table = table
+        self.policy_of = policy_of
+        """Tool name -> the policy to enforce (the ToolGate passes its registry's: declared, then tightened)."""
+        self.readback_of = readback_of
         self.new_id = new_id
         self._pending: Confirm | None = None
 
@@ -203,7 +200,7 @@ class PolicyGate:
 
     def decide(self, call: ToolCall, source: Route, driving: DrivingState, now: float) -> Decision:
         """Allow, refuse, or read back and hold a call proposed by any tier."""
-        policy = self.table.get(call.name, STRICTEST)
+        policy = self.policy_of(call.name)
         findings: list[str] = []
         clean = ToolCall(call.name, _scrub(call.arguments, "", findings))
         audit = {"kind": "", "tool": call.name, "arguments": call.as_dict()["arguments"], "source": Route(source).value,
@@ -228,7 +225,7 @@ class PolicyGate:
             return refuse(code="policy-pending", spoken="Please answer the question I asked first.",
                           reason=f"{self._pending.call.name} is already waiting for confirmation")
         expires_at, request = now + self.confirm_window_s, self.new_id()
-        confirm = Confirm(clean, f"{readback(clean)} {HOW_TO_CONFIRM}", expires_at, request,
+        confirm = Confirm(clean, f"{self.readback_of(clean)} {HOW_TO_CONFIRM}", expires_at, request,
                           {**audit, "kind": "policy-confirm-asked", "id": request, "expires_at": expires_at,
                            "reason": f"{policy.side_effect} tool needs the driver's explicit confirmation"})
         self._pending = confirm

@@ -7,32 +7,31 @@ whichever tier it came, before the handler runs.
 """
 from __future__ import annotations
 
+import asyncio
 import difflib
+import inspect
 import re
 from datetime import datetime
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Generic, Literal, Mapping, Sequence, TypeVar, get_args
+from typing import Any, Awaitable, Callable, Generic, Mapping, Sequence, TypeVar
 
-from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cockpit.config.vehicle import PoiSettings, PreferenceSettings
 from cockpit.errors import ToolError
 from cockpit.events import ToolCall
+from cockpit.skills.arguments import _bounds, _describe, _span  # noqa: F401  (re-exported for the listing)
+from cockpit.skills.declared import SIDE_EFFECTS, STRICTEST, SideEffect, ToolPolicy, declared, tighten
+from cockpit.skills.phrases import Phrase
 from cockpit.vehicle.poi import Poi, PoiStore
 from cockpit.vehicle.sim import SimulatedVehicle
 
-
-SideEffect = Literal["read", "actuate", "transact"]
-SIDE_EFFECTS: tuple[str, ...] = get_args(SideEffect)
 
 BUILTIN = "builtin"
 """The source of every tool registered without one: the tools shipped with cockpit."""
 
 _TOOL_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_TYPE_WORDS = {"int": "a whole number", "float": "a number", "bool": "true or false",
-               "string": "text", "str": "text", "dict": "an object", "list": "a list"}
 
 
 class ToolArgs(BaseModel):
@@ -83,14 +82,33 @@ A = TypeVar("A", bound=BaseModel)
 
 @dataclass(frozen=True, slots=True)
 class Tool(Generic[A]):
-    """One callable tool. ``args`` is the pydantic model its arguments must satisfy."""
+    """One callable tool and its declared policy. ``args`` is the pydantic model its arguments must satisfy.
+
+    The declaration (``side_effect``, ``allowed_while_moving``, ``max_speed_kmh``,
+    ``needs_confirmation``) is what the policy gate enforces; a field left as None is the strictest
+    value (stopped only; confirm first). ``skills.policy`` in the config can only tighten it."""
 
     name: str
     description: str
     """English, for the LLM: what the tool does and when to use it."""
     args: type[A]
     side_effect: SideEffect
-    handler: Callable[[A, SkillContext], Outcome]
+    handler: Callable[[A, SkillContext], Outcome | Awaitable[Outcome]]
+    """Returns an Outcome; a coroutine function is awaited on the event loop (it must bound its own waits)."""
+    allowed_while_moving: bool | None = None
+    """True: may run while the car moves; None (undeclared) or False: with the car stopped only."""
+    max_speed_kmh: float | None = None
+    """Refused above this speed (and when the speed is unknown)."""
+    needs_confirmation: bool | None = None
+    """Read back and wait for the driver's spoken yes; None (undeclared) counts as True; always for transact."""
+    blocking: bool = False
+    """The handler waits on I/O (a network call): it runs in a worker thread, never on the event loop."""
+    phrases: tuple[Phrase, ...] = ()
+    """Fast-path grammar rows for this tool (cockpit/skills/phrases.py); they join the recogniser's JSGF."""
+    vocabulary: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """The tool's own closed slot types for its phrases: slot name -> {spoken words: argument value}."""
+    readback: Callable[[Mapping[str, Any]], str] | None = None
+    """The question asked before a confirmed run (default: item, payee, amount from the arguments)."""
 
     def __post_init__(self) -> None:
         if _TOOL_NAME.fullmatch(self.name) is None:
@@ -99,6 +117,16 @@ class Tool(Generic[A]):
             raise ValueError(f"tool {self.name}: side_effect {self.side_effect!r} is not one of {SIDE_EFFECTS}")
         if not (isinstance(self.args, type) and issubclass(self.args, BaseModel)):
             raise TypeError(f"tool {self.name}: args must be a pydantic BaseModel subclass")
+        if self.side_effect == "transact" and self.needs_confirmation is False:
+            raise ValueError(f"tool {self.name}: a transact tool always needs confirmation")
+        if not all(isinstance(p, Phrase) for p in self.phrases):
+            raise TypeError(f"tool {self.name}: phrases must be cockpit.skills.phrases.Phrase rows")
+        object.__setattr__(self, "phrases", tuple(self.phrases))
+
+    @property
+    def policy(self) -> ToolPolicy:
+        """The policy this tool declares (undeclared fields: the strictest value)."""
+        return declared(self.side_effect, self.allowed_while_moving, self.max_speed_kmh, self.needs_confirmation)
 
     def schema(self) -> dict[str, Any]:
         """The OpenAI-style function schema for this tool."""
@@ -131,9 +159,13 @@ def parameters_schema(model: type[BaseModel]) -> dict[str, Any]:
 class Registry:
     """The set of tools, by name: schemas for the LLM, validated dispatch for every tier."""
 
-    def __init__(self, tools: Sequence[Tool[Any]] = ()) -> None:
+    def __init__(self, tools: Sequence[Tool[Any]] = (), *, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self._tools: dict[str, Tool[Any]] = {}
         self._sources: dict[str, str] = {}
+        self.overrides: Mapping[str, Mapping[str, Any]] = dict(overrides or {})
+        """``skills.policy``: tool name -> fields to tighten (never loosen) its declared policy."""
+        self.version = 0
+        """Goes up with every tool registered (the model tiers rebuild their tool list when it changes)."""
         for tool in tools:
             self.register(tool)
 
@@ -147,6 +179,27 @@ class Registry:
                              f"(from {self._sources.get(tool.name, BUILTIN)})")
         self._tools[tool.name] = tool
         self._sources[tool.name] = source
+        self.version += 1
+
+    def policy(self, name: str) -> ToolPolicy:
+        """The policy the gate enforces: the tool's declaration tightened by ``overrides``;
+        an unknown tool gets the strictest one."""
+        tool = self._tools.get(name)
+        if tool is None:
+            return STRICTEST
+        return tighten(tool.policy, self.overrides.get(name, {}))[0]
+
+    def loosening(self) -> list[str]:
+        """Every part of ``overrides`` that was ignored: it would loosen a declaration, or names no tool."""
+        notes = []
+        for name, override in self.overrides.items():
+            if name not in self._tools:
+                close = difflib.get_close_matches(name, self._tools, n=1)
+                notes.append(f"skills.policy.{name}: no such tool" + (f" (did you mean {close[0]}?)" if close else ""))
+                continue
+            notes += [f"skills.policy.{name}: {why}; ignored (config can only make a tool stricter)"
+                      for why in tighten(self._tools[name].policy, override)[1]]
+        return notes
 
     def source(self, name: str) -> str:
         """Where the tool ``name`` came from: ``"builtin"`` or a plug-in distribution name."""
@@ -196,71 +249,23 @@ class Registry:
         return tool, args
 
     def call(self, call: ToolCall, ctx: SkillContext) -> Outcome:
-        """Validate and run one tool call. Handler exceptions propagate unchanged."""
+        """Validate and run one tool call of a plain (not async, not blocking) tool. Handler exceptions
+        propagate unchanged."""
         tool, args = self.validate(call)
-        return tool.handler(args, ctx)
+        if inspect.iscoroutinefunction(tool.handler):
+            raise TypeError(f"{tool.name} is async: use Registry.run")
+        return tool.handler(args, ctx)  # type: ignore[return-value]
 
-
-def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def _bounds(model: type[BaseModel], name: str) -> tuple[Any, Any]:
-    """The (low, high) bounds declared on a field: numbers or lengths; None where open."""
-    info = model.model_fields.get(name)
-    lo = hi = None
-    for m in info.metadata if info else ():
-        if isinstance(m, (Ge, Gt)):
-            lo = getattr(m, "ge", getattr(m, "gt", None))
-        elif isinstance(m, (Le, Lt)):
-            hi = getattr(m, "le", getattr(m, "lt", None))
-        elif isinstance(m, MinLen):
-            lo = m.min_length
-        elif isinstance(m, MaxLen):
-            hi = m.max_length
-    return lo, hi
-
-
-def _span(lo: Any, hi: Any, *, spoken: bool = False) -> str:
-    """'16-30' (or 'between 16 and 30' when ``spoken``), 'at least 1', 'at most 120'."""
-    fmt = lambda v: f"{v:g}" if isinstance(v, float) else str(v)  # noqa: E731
-    if lo is not None and hi is not None:
-        if spoken:
-            return f"between {fmt(lo)} and {fmt(hi)}"
-        return f"{fmt(lo)}-{fmt(hi)}" if lo >= 0 else f"{fmt(lo)} to {fmt(hi)}"
-    return f"at least {fmt(lo)}" if lo is not None else f"at most {fmt(hi)}"
-
-
-def _describe(tool: Tool[Any], err: Mapping[str, Any]) -> tuple[str, str]:
-    """One validation error -> (problem naming field and value, hint saying what to do)."""
-    kind = err["type"]
-    loc = ".".join(str(part) for part in err["loc"])
-    name = str(err["loc"][0]) if err["loc"] else ""
-    given = f"{loc}={_show(err['input'])}"
-    fields = ", ".join(tool.args.model_fields) or "no arguments"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        bounds = _bounds(tool.args, name)
-        return (f"{given} is out of range: must be {_span(*bounds)}",
-                f"Use a {loc} value {_span(*bounds, spoken=True)}.")
-    if kind in ("string_too_short", "string_too_long"):
-        bounds = _bounds(tool.args, name)
-        return (f"{given} has the wrong length: must be {_span(*bounds)} characters",
-                f"Give {loc} with {_span(*bounds, spoken=True)} characters.")
-    if kind in ("literal_error", "enum"):
-        allowed = err.get("ctx", {}).get("expected", "")
-        return f"{given} is not allowed: must be {allowed}", f"Use one of {allowed} for {loc}."
-    if kind == "missing":
-        return f"{loc} is missing: it is required", f"Give a value for {loc}."
-    if kind == "extra_forbidden":
-        return (f"{given} is not an argument of {tool.name}: it takes {fields}",
-                f"Use only the arguments {fields}.")
-    if kind == "value_error" and not loc:
-        message = str(err.get("ctx", {}).get("error", err["msg"]))
-        return message, f"Call {tool.name} again with the arguments corrected as the message says."
-    if kind == "finite_number":
-        return f"{given} is not a finite number", f"Give {loc} as an ordinary number."
-    family = kind.split("_", 1)[0]
-    if family in _TYPE_WORDS:
-        expected = _TYPE_WORDS[family]
-        return f"{given} has the wrong type: must be {expected}", f"Give {loc} as {expected}."
-    return f"{loc or 'arguments'}: {err['msg']}", f"Check {tool.name}'s parameters against its schema."
+    async def run(self, call: ToolCall, ctx: SkillContext) -> Outcome:
+        """Validate and run one call of any tool: a coroutine handler is awaited, a ``blocking`` one runs
+        in a worker thread, a plain one inline. Handler exceptions propagate unchanged."""
+        tool, args = self.validate(call)
+        if tool.blocking:
+            result = await asyncio.to_thread(tool.handler, args, ctx)
+        else:
+            result = tool.handler(args, ctx)
+        if inspect.isawaitable(result):
+            result = await result
+        if not isinstance(result, Outcome):
+            raise TypeError(f"{tool.name}'s handler returned {type(result).__name__}, not an Outcome")
+        return result

@@ -243,13 +243,16 @@ TOOLS: tuple[Tool, ...] = (
     Tool("place_order",
          "Order food or drinks (latte, cappuccino, americano, tea) from a shop such as Bean There "
          "and pay for it from the car. The driver must confirm before it is paid.",
-         PlaceOrderArgs, "transact", place_order),
+         PlaceOrderArgs, "transact", place_order,
+         allowed_while_moving=True, needs_confirmation=True),
     Tool("pay_charging",
          "Pay for charging the car at a charging station (e.g. IONITY) for a number of kWh. "
          "Only when the car is stopped; the driver must confirm.",
-         PayChargingArgs, "transact", pay_charging),
+         PayChargingArgs, "transact", pay_charging,
+         allowed_while_moving=False, needs_confirmation=True),
     Tool("pay_parking",
          "Pay for parking in a zone for a number of hours (e.g. CityParking). "
          "Only when the car is stopped; the driver must confirm.",
-         PayParkingArgs, "transact", pay_parking),
+         PayParkingArgs, "transact", pay_parking,
+         allowed_while_moving=False, needs_confirmation=True),
 )

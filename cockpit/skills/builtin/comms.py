@@ -121,8 +121,10 @@ def send_message(args: SendMessageArgs, ctx: SkillContext) -> Outcome:
 TOOLS: tuple[Tool, ...] = (
     Tool("phone_call", "Place a phone call to a contact in the address book (Mom, Office...). "
                        "The driver must confirm first.",
-         PhoneCallArgs, "transact", phone_call),
+         PhoneCallArgs, "transact", phone_call,
+         allowed_while_moving=True, needs_confirmation=True),
     Tool("send_message", "Send a text message to a contact in the address book. "
                          "The driver must confirm first.",
-         SendMessageArgs, "transact", send_message),
+         SendMessageArgs, "transact", send_message,
+         allowed_while_moving=True, needs_confirmation=True),
 )

@@ -99,9 +99,11 @@ def media_volume(args: MediaVolumeArgs, ctx: SkillContext) -> Outcome:
 
 TOOLS: tuple[Tool, ...] = (
     Tool("media_control", "Control media playback: pause, resume, next track or previous track.",
-         MediaControlArgs, "actuate", media_control),
+         MediaControlArgs, "actuate", media_control,
+         allowed_while_moving=True, needs_confirmation=False),
     Tool("media_volume",
          "Change the media volume: set a level from 0 to 10, step it up or down by a number of "
          "levels, or mute and unmute. Give exactly one of level, delta or mute.",
-         MediaVolumeArgs, "actuate", media_volume),
+         MediaVolumeArgs, "actuate", media_volume,
+         allowed_while_moving=True, needs_confirmation=False),
 )

@@ -53,7 +53,9 @@ TOOLS: tuple[Tool, ...] = (
     Tool("navigate_to",
          "Start route guidance to a destination: a saved place (home, work...) or a place name "
          "from the offline map.",
-         NavigateArgs, "actuate", navigate_to),
+         NavigateArgs, "actuate", navigate_to,
+         allowed_while_moving=True, needs_confirmation=False),
     Tool("navigation_cancel", "Stop route guidance and clear the current destination.",
-         ToolArgs, "actuate", navigation_cancel),
+         ToolArgs, "actuate", navigation_cancel,
+         allowed_while_moving=True, needs_confirmation=False),
 )

@@ -140,9 +140,11 @@ TOOLS: tuple[Tool, ...] = (
          "Find the best place of a kind (gas station, charging station, cafe, restaurant, parking...) "
          "near the car or ahead on its route, optionally serving a diet, of a cuisine, or open now; "
          "say where it is and whether it is open.",
-         FindNearbyArgs, "read", find_nearby),
+         FindNearbyArgs, "read", find_nearby,
+         allowed_while_moving=True, needs_confirmation=False),
     Tool("whats_around",
          "Say what place or landmark is on the driver's right, left, ahead, or around the car, "
          "from the car's position and heading and the offline map.",
-         WhatsAroundArgs, "read", whats_around),
+         WhatsAroundArgs, "read", whats_around,
+         allowed_while_moving=True, needs_confirmation=False),
 )

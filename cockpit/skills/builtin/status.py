@@ -86,5 +86,6 @@ TOOLS: tuple[Tool, ...] = (
     Tool("vehicle_status",
          "Report the car's fuel level, battery charge, remaining range, tire pressures, "
          "current speed or outside temperature.",
-         VehicleStatusArgs, "read", vehicle_status),
+         VehicleStatusArgs, "read", vehicle_status,
+         allowed_while_moving=True, needs_confirmation=False),
 )

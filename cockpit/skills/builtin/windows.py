@@ -57,5 +57,6 @@ TOOLS: tuple[Tool, ...] = (
     Tool("window_set",
          "Open or close windows: set the driver, passenger, rear left, rear right, both rear or "
          "all windows to a position from 0 (closed) to 100 (fully open) percent.",
-         WindowSetArgs, "actuate", window_set),
+         WindowSetArgs, "actuate", window_set,
+         allowed_while_moving=True, max_speed_kmh=120.0, needs_confirmation=False),
 )

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from cockpit.skills.phrases import Phrase
 from cockpit.skills.registry import Outcome, SkillContext, Tool, ToolArgs
 from cockpit.vehicle.signals import SignalError
 
@@ -57,10 +58,36 @@ def ambient_light(args: AmbientLightArgs, ctx: SkillContext) -> Outcome:
     return Outcome(True, f"Setting the ambient lighting to{colour} at {args.brightness} percent.", changes)
 
 
+LIGHT = "[the] (ambient | mood) (light | lights | lighting)"
+PHRASES = (
+    # English: the words the fast path parses and the offline recogniser listens for (one table)
+    Phrase(f"(set | turn | change | make) {LIGHT} [to] {{color:ambient_colour}} [at] {{brightness:percent}} percent"),
+    Phrase(f"(set | turn | change | make) {LIGHT} [to] {{color:ambient_colour}}", {"brightness": 60}),
+    Phrase(f"(set | dim | turn) {LIGHT} [to] {{brightness:percent}} percent"),
+    Phrase(f"(turn | switch) (off {LIGHT} | {LIGHT} off)", {"brightness": 0}),
+    Phrase(f"(turn | switch) (on {LIGHT} | {LIGHT} on)", {"brightness": 60}),
+    # Mandarin
+    Phrase("(把 | 将) 氛围灯 (调成 | 换成 | 设成) {color:ambient_colour_zh}", {"brightness": 60}, "zh"),
+    Phrase("(打开 | 开) 氛围灯", {"brightness": 60}, "zh"),
+    Phrase("(关闭 | 关掉 | 关) 氛围灯", {"brightness": 0}, "zh"),
+)
+VOCABULARY = {
+    "ambient_colour": {"white": "white", "warm white": "warm_white", "red": "red", "orange": "orange",
+                       "yellow": "yellow", "green": "green", "cyan": "cyan", "blue": "blue", "purple": "purple",
+                       "pink": "pink"},
+    "ambient_colour_zh": {"白色": "white", "暖白色": "warm_white", "红色": "red", "橙色": "orange", "黄色": "yellow",
+                          "绿色": "green", "青色": "cyan", "蓝色": "blue", "紫色": "purple", "粉色": "pink"},
+}
+"""The slot types the phrases use: spoken words -> the ``color`` argument's value."""
+
 TOOL = Tool("ambient_light",
             "Set the cabin's ambient (mood) lighting: a colour such as blue or warm white, and a "
             "brightness from 0 (off) to 100 percent.",
-            AmbientLightArgs, "actuate", ambient_light)
+            AmbientLightArgs, "actuate", ambient_light,
+            # the policy this tool declares (cockpit's config can only make it stricter): a comfort
+            # actuation, fine while driving, no confirmation
+            allowed_while_moving=True, needs_confirmation=False,
+            phrases=PHRASES, vocabulary=VOCABULARY)
 
 
 def tools() -> tuple[Tool, ...]:
@@ -68,4 +95,4 @@ def tools() -> tuple[Tool, ...]:
     return (TOOL,)
 
 
-__all__ = ["AMBIENT", "COLORS", "TOOL", "ZONES", "AmbientLightArgs", "ambient_light", "tools"]
+__all__ = ["AMBIENT", "COLORS", "PHRASES", "TOOL", "VOCABULARY", "ZONES", "AmbientLightArgs", "ambient_light", "tools"]
