@@ -40,8 +40,15 @@ WAKE = ("cockpit", "hey jarvis")
 def outcome(row: Phrase, heard) -> tuple[str, str]:
     """(correct | asked | none | wrong | false, what was done) for one row and its Understanding."""
     from cockpit.brain.understand import Clarify, Command
+    from cockpit.errors import ToolError
+    from cockpit.skills.builtin import default_registry
     if isinstance(heard, Command):
         done = f"{heard.call.name}{dict(heard.call.arguments)}"
+        try:
+            _registry(default_registry).validate(heard.call)
+        except ToolError:  # the gate refuses it before anything runs ("16 to 30 degrees")
+            return ("correct" if row.kind == "act" and row.tool == heard.call.name and dict(heard.call.arguments) ==
+                    row.args else "none"), "refused " + done
         if row.kind == "none":
             return "false", done
         ok = row.kind == "act" and heard.call.name == row.tool and dict(heard.call.arguments) == row.args
@@ -54,6 +61,15 @@ def outcome(row: Phrase, heard) -> tuple[str, str]:
         ok = ok or (row.kind == "act" and not heard.missing and heard.tool == row.tool and heard.known == row.args)
         return ("correct" if ok else "asked"), done
     return "none", type(heard).__name__
+
+
+_REG: list = []
+
+
+def _registry(make):
+    if not _REG:
+        _REG.append(make())
+    return _REG[0]
 
 
 def score_rows(rows: list[Phrase], transcripts: dict[str, str], frontend) -> list[dict]:

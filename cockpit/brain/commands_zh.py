@@ -225,8 +225,7 @@ class BilingualFastPath:
     def parse(self, text: str) -> Match | None:
         return (self.zh if is_mandarin(text) else self.en).parse(text)
 
-    def jsgf(self, name: str = "cockpit", wake: str | None = None, dialog: bool = False,
-             reject: str = "guards") -> str:
+    def jsgf(self, name: str = "cockpit", wake=None, dialog: bool = False, reject: str = "guards") -> str:
         return self.en.jsgf(name, wake, dialog, reject)
 
     def vocabulary(self) -> set[str]:

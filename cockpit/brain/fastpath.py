@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from cockpit.brain import commands_en
 from cockpit.brain.grammar import ASK, Compiler, Node, SlotType, parse_pattern, slot_refs, words_of
 from cockpit.events import ToolCall
+
+
+LOOP_WEIGHT = 0.001
+"""JSGF weight of the everyday-word loop against the commands' 1 (reject='loop')."""
 
 
 @dataclass(frozen=True)
@@ -143,12 +147,13 @@ class FastPath:
         entry = self.questions.get((tool, arg))
         return (entry[0], self.slots[entry[1]]) if entry else None
 
-    def jsgf(self, name: str = "cockpit", wake: str | None = None, dialog: bool = False,
+    def jsgf(self, name: str = "cockpit", wake: "str | Sequence[str] | None" = None, dialog: bool = False,
              reject: str = "guards") -> str:
         """The command grammar as JSGF, for PocketSphinx. Rule ``<command>`` is public.
 
-        ``wake`` (e.g. 'cockpit') lets an utterance begin with '[hey | okay] cockpit', so the
-        wake phrase and the command can be said in one breath. ``dialog`` gives the grammar of
+        ``wake`` (e.g. 'cockpit', or every phrase of ``cockpit.wake.wake_phrases``: 'hey jarvis')
+        lets an utterance begin with '[hey | okay] cockpit', so the wake phrase and the command can
+        be said in one breath, and a model's wake phrase is heard as itself, not forced into a command. ``dialog`` gives the grammar of
         answers instead — to a read-back (yes / no / cancel ...) and to the fast path's own
         questions ("for me", "the passenger", "three") — used only while one is pending.
         ``reject``: what else the recogniser may hear, so that it is not forced into a command:
@@ -160,7 +165,12 @@ class FastPath:
         g = self.grammar
         lines = ["#JSGF V1.0;", f"grammar {name};", ""]
         bodies = [f"<r{i}>" for i in range(len(self.rules))]
-        head = f"[ [ hey | okay ] {wake.lower()} ] " if wake else ""
+        head = ""
+        if wake:  # 'cockpit', or several phrases ('cockpit', 'hey jarvis'): each may follow a greeting
+            phrases = [wake] if isinstance(wake, str) else list(wake)
+            cores = sorted({" ".join(p.lower().split()[1:]) if p.lower().split()[0] in ("hey", "okay", "ok", "hi")
+                            and len(p.split()) > 1 else p.lower() for p in phrases})
+            head = f"[ [ hey | okay ] ( {' | '.join(cores)} ) ] "
         answers = sorted({slot for _q, slot in self.questions.values()})
         if dialog:
             lines.append(f"public <command> = {head}( <dialog> | " + " | ".join(f"<{s}>" for s in answers) + " );")
@@ -170,9 +180,10 @@ class FastPath:
             if reject in ("guards", "loop") and lead:  # one reference to the commands: the FSG stays one size
                 body = f"[ {c.jsgf(parse_pattern(lead))} ] <body> [ {c.jsgf(parse_pattern(tail))} ]"
             if reject == "loop" and getattr(g, "COMMON_WORDS", ()):
-                others += " | <other>+"
+                others += f" | /{LOOP_WEIGHT}/ <other>+"
                 lines.append("<other> = " + " | ".join(sorted(set(g.COMMON_WORDS))) + ";")
-            lines.append(f"public <command> = {head}( {body}{others} );")
+            weight = "/1/ " if others else ""
+            lines.append(f"public <command> = {head}( {weight}{body}{others} );")
             lines.append(f"<body> = [ {c.jsgf(self._prefix)} ] ( {' | '.join(bodies)} ) [ {c.jsgf(self._suffix)} ];")
         lines.append("<dialog> = " + " | ".join(getattr(g, "DIALOG", ["yes", "no"])) + ";")
         for i, rule in enumerate(self.rules):

@@ -9,9 +9,10 @@ from __future__ import annotations
 from cockpit.brain.grammar import SlotType
 from cockpit.lang.numbers_en import number_vocab, number_words
 
-_CELSIUS = r"(?:1\d|2\d|3[0-5])(?:\.5|\.0)?"
-"""Digits as Whisper writes them, over the same range as the words (10-35): '38 degrees' is not heard
-as a command at all, as 'thirty eight degrees' is not."""
+_CELSIUS = r"(?:[1-4]\d|50)(?:\.5|\.0)?"
+"""Digits as Whisper writes them, over the same range as the words (10-50). Values past the tool's
+16-30 are heard as said, so the gate refuses them with the range ("thirty eight" is not forced into
+"thirty" by the grammar recogniser)."""
 
 
 def _number(text: str) -> float | int:
@@ -67,7 +68,7 @@ def _windows() -> dict[str, str]:
 
 
 SLOTS: dict[str, SlotType] = {
-    "temperature": SlotType("temperature", {**number_vocab(10, 35), **_half_degrees(10, 35)}, _CELSIUS, _number),
+    "temperature": SlotType("temperature", {**number_vocab(10, 50), **_half_degrees(10, 35)}, _CELSIUS, _number),
     "percent": SlotType("percent", {**number_vocab(0, 100), "half": 50, "halfway": 50}, r"100|\d{1,2}", _number),
     "level": SlotType("level", {**number_vocab(0, 10), "max": 10, "maximum": 10, "full": 10,
                                 "minimum": 1, "low": 2, "medium": 5, "high": 8}, r"10|\d", _number),

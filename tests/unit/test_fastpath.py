@@ -78,3 +78,20 @@ def test_every_spoken_slot_phrase_parses_back():
 def test_bad_patterns_are_rejected_with_the_pattern_named(bad):
     with pytest.raises(PatternError, match="pattern"):
         parse_pattern(bad)
+
+
+@pytest.mark.parametrize("reject", ["", "guards", "loop"])
+def test_every_rejection_grammar_loads_in_pocketsphinx(reject):
+    d = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    for word, phones in EXTRA_PRONUNCIATIONS.items():
+        d.add_word(word, phones, False)
+    d.add_jsgf_string("commands", FP.jsgf(wake=["cockpit", "hey jarvis"], reject=reject))
+    d.activate_search("commands")
+    assert d.current_search() == "commands"
+
+
+def test_the_recogniser_can_hear_what_the_parser_refuses():
+    jsgf = FP.jsgf(wake=["cockpit", "hey jarvis"])
+    assert "( cockpit | jarvis )" in jsgf and "don't" in jsgf and "[ not ]" in jsgf
+    assert FP.parse("it's too loud") is not None
+    assert FP.parse("it's not too loud") is None and FP.parse("don't open the window") is None
