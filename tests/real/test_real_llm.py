@@ -39,7 +39,8 @@ CABIN_TOOLS = ["climate_set_fan", "climate_set_ac", "climate_set_defrost", "seat
 through runs and sets a signal. (climate_set_temperature and media_volume also want "exactly one of"
 their optional arguments, which GBNF does not say; SmolLM2 fills them all in and is refused — that
 shows up in the accuracy table, which runs on every built-in tool.)"""
-ACCURACY = [  # (what the driver says, the tool that does it) - none of them parsed by the fast path
+ACCURACY = [  # (what the driver says, the tool that does it) - the model's choice, measured even where the
+    # fast path's grammar (issue 17) now parses the words too ("turn the volume up")
     ("it is way too hot in here", "climate_set_temperature"),
     ("turn the volume up", "media_volume"),
     ("the windshield is all fogged up", "climate_set_defrost"),
@@ -189,7 +190,7 @@ def cabin(smollm, tmp_path_factory):
     drive.close()
 
 
-@pytest.mark.parametrize("text", ["it is way too hot in here", "I need some fresh air"])
+@pytest.mark.parametrize("text", ["cool the car down with the AC", "I need some fresh air"])
 def test_a_constrained_turn_executes_a_schema_valid_call_on_the_vehicle(cabin, text):
     a = cabin.a
     assert a.fastpath.parse(text) is None  # the fast path does not parse it: only the model can act
@@ -219,7 +220,6 @@ def test_tool_selection_accuracy_is_measured(talker):
     rows, right, valid = [], 0, 0
     t0 = time.perf_counter()
     for text, expected in ACCURACY:
-        assert talker.a.fastpath.parse(text) is None, f"{text!r} is the fast path's, not the model's"
         messages = tier.prompt.build(History(0, 300), context, text)
         raw = "".join(tier.llm.stream_chat(messages, tier.registry.schemas(), max_tokens=CALL_TOKENS, grammar=grammar))
         parser = ToolCallParser(tier.registry)
