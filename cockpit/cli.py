@@ -77,7 +77,9 @@ def _parser() -> argparse.ArgumentParser:
 
     skills = sub.add_parser("skills", help="the tools cockpit can use, with their policy")
     s_sub = skills.add_subparsers(dest="skills_command", required=True, metavar="ACTION")
-    s_sub.add_parser("list", help="every tool (built-in and plug-in): side effect, driving rule, confirmation, arguments")
+    s_list = s_sub.add_parser("list", help="every tool (built-in, plug-in, Home Assistant, MCP server): side effect, "
+                              "driving rule, confirmation, source, arguments; then plug-ins, servers, ignored overrides")
+    s_list.add_argument("--config", type=Path, help="the config whose plug-ins, house and MCP servers to list")
 
     audit = sub.add_parser("audit", help="check or read the tamper-evident audit log")
     a_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
@@ -252,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
             checks = run_checks()
             settings = load_config(args.config)
             checks += stack_checks(settings) + [audit_check(settings)]
+            from cockpit.doctor import skill_checks
+            checks += skill_checks(settings)
             if args.config is not None:
                 from cockpit.doctor import Check
                 from cockpit.vehicle.check import vehicle_checks
@@ -267,14 +271,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"{e.code:26} {e.stage:8} {e.kind:9} {e.spoken or '-'}\n{'':45}fix: {e.hint}")
             return 0
         if args.command == "skills":
-            from cockpit.skills.builtin import default_registry
-            from cockpit.skills.listing import skills_table
-            from cockpit.skills.plugins import load_plugins
-            registry, errors = default_registry(), []
-            load_plugins(registry, errors=errors)
-            print(skills_table(registry))
-            for e in errors:
-                print(f"plug-in skipped: {e}", file=sys.stderr)
+            from cockpit.skills.listing import skills_listing
+            print(asyncio.run(skills_listing(load_config(args.config))), end="")
             return 0
         if args.command == "audit":
             return _audit(args)

@@ -256,3 +256,49 @@ def audit_check(settings) -> Check:
     return Check("audit log", False, "; ".join(lines).replace("  ", " "),
                  f"keep the file as evidence (cockpit audit verify --log {path}); cockpit run begins a new segment "
                  "that records the break (audit-chain-broken)")
+
+
+def skill_checks(settings) -> list[Check]:
+    """Plug-ins (each skipped one), MCP servers (connected, with their tools), Home Assistant (its API answers
+    with the token), and any skills.policy override that was ignored for trying to loosen a tool."""
+    import asyncio
+    import os
+
+    from cockpit.skills.audit import AuditLog
+    from cockpit.skills.skillset import SkillSet
+
+    async def report() -> dict:
+        skills = SkillSet(settings, AuditLog(settings.session.audit_log), lambda event: None)
+        await skills.prepare()
+        try:
+            found = skills.report()
+            if skills.house is not None:
+                try:
+                    await asyncio.to_thread(skills.house.request, "GET", "/api/")
+                    found["home"]["ok"] = ""
+                except Exception as exc:  # noqa: BLE001 - reported as the check's detail
+                    found["home"]["ok"] = str(exc).split("\n")[0]
+            return found
+        finally:
+            await skills.close()
+
+    found = asyncio.run(report())
+    checks = [Check("skills", True, f"{found['tools']} tools; plug-ins: "
+                    + (", ".join(f"{d} ({', '.join(t)})" for d, t in found["plugins"].items()) or "none"))]
+    checks += [Check("skill plug-in", False, e, "fix or uninstall the plug-in; the car runs without it", optional=True)
+               for e in found["plugin_errors"]]
+    for server in found["mcp"]:
+        ok = server["state"] == "up"
+        checks.append(Check(f"mcp {server['name']}", ok, f"{len(server['tools'])} tools" if ok else server["error"],
+                            None if ok else "check skills.mcp.servers' command/url; cockpit reconnects with back-off",
+                            optional=True))
+    home = found["home"]
+    if home is not None:
+        problem = home.get("ok", "")
+        checks.append(Check("home assistant", not problem, problem or f"{home['url']}: API answers; "
+                            f"{', '.join(home['tools'])}", None if not problem else
+                            f"check home.url and ${settings.home.token_env} ({'set' if os.environ.get(settings.home.token_env) else 'not set'})",
+                            optional=True))
+    checks += [Check("skills.policy", False, note, "config can only make a tool stricter", optional=True)
+               for note in found["policy_ignored"]]
+    return checks

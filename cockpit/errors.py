@@ -118,6 +118,25 @@ REGISTRY: dict[str, ErrorCode] = _table(
      "the audit log cannot be written (disk full, permissions, read-only): fix session.audit_log"),
     ("audit-write-failed", "tool", "degraded", "", "the audit log cannot be written: fix session.audit_log's disk"),
     ("audit-chain-broken", "setup", "degraded", "", "cockpit audit verify shows the first bad line; a new segment began"),
+    # -- skills from outside: plug-ins, MCP servers, Home Assistant ------------------------------
+    ("plugin-failed", "setup", "degraded", "", "a skill plug-in (or one of its tools) was skipped: cockpit doctor "
+     "names it and why; the car runs without it"),
+    ("policy-config-loosen", "setup", "degraded", "", "skills.policy can only make a tool stricter than it declares: "
+     "the looser field was ignored"),
+    ("mcp-unavailable", "tool", "fault", "That service isn't available right now.",
+     "the MCP server is down or not started: cockpit doctor shows it; cockpit reconnects with back-off"),
+    ("mcp-timeout", "tool", "fault", "That service took too long to answer.",
+     "the MCP server did not answer within skills.mcp.servers[].call_timeout_s"),
+    ("mcp-bad-result", "tool", "fault", "That service gave an answer I can't use.",
+     "the MCP server's result was an error, not text, or not speakable: see the audit log's mcp-call entry"),
+    ("mcp-injection", "tool", "degraded", "", "an MCP server's tool description or result gave the assistant "
+     "instructions; they were withheld and recorded (audit kind mcp-injection)"),
+    ("home-unauthorized", "tool", "fault", "Your home system refused me. The access token needs renewing.",
+     "Home Assistant said 401: put a long-lived token in home.token_env's variable"),
+    ("home-unreachable", "tool", "fault", "I can't reach your home right now.",
+     "Home Assistant did not answer at home.url within home.timeout_s"),
+    ("home-not-found", "tool", "fault", "Your home system doesn't know that device.",
+     "Home Assistant has no such entity or service: check home.* entity ids against its developer tools"),
     # -- speech out -------------------------------------------------------------------------------
     ("tts-missing", "tts", "fault", _SETUP, "apt install espeak-ng, or cockpit models pull piper-en-joe"),
     ("tts-model-corrupt", "tts", "fault", _SETUP, "the piper voice did not load: pull it again"),

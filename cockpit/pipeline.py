@@ -34,12 +34,12 @@ from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, spoken
 from cockpit.events import (BargeIn, ErrorRaised, ReplyText, Route, SpeechEnded, Stage, StackReady, StateChanged,
-                            Transcript, TurnSummary, WakeDetected)
+                            ToolCall, Transcript, TurnSummary, WakeDetected)
 from cockpit.session import Trigger, TurnState, advance
 from cockpit.skills.audit import AuditLog
-from cockpit.skills.builtin import default_registry
 from cockpit.skills.gate import ToolGate
 from cockpit.skills.registry import Registry, SkillContext
+from cockpit.skills.skillset import SkillSet
 from cockpit.stack import choose, on_disk, stack_ready
 from cockpit.trace import TurnTrace
 from cockpit.tts.reply import SpokenReply
@@ -64,6 +64,8 @@ class Request:
     """``voice`` (a recogniser heard it) or ``typed`` (text from the CLI or the HMI API)."""
     error: str | None = None
     """The recogniser failed on the utterance (its error code): the turn speaks that fallback."""
+    offer: ToolCall | None = None
+    """cockpit speaks first: this call goes to the gate and its read-back is the reply (Assistant.offer)."""
 
 
 class Assistant:
@@ -74,20 +76,23 @@ class Assistant:
         self.bus = bus or EventBus()
         self.car = Car(settings.vehicle, vehicle=vehicle)
         self.vehicle = self.car.vehicle
-        self.registry = registry or default_registry()
+        self.audit = AuditLog(settings.session.audit_log)
+        # built-ins + plug-ins + the house (their phrases join the recogniser's grammar); MCP tools at prepare
+        self.skills = SkillSet(settings, self.audit, self.bus.emit, registry=registry, signals=self.vehicle.signals,
+                               drive=lambda: self.car.drive)
+        self.registry = self.skills.registry
         v = settings.vehicle
         self.skill_context = SkillContext(vehicle=self.vehicle, places=self.car.places, pois=self.car.pois,
                                           now=self.car.clock, route=self.car.route_ahead, preferences=v.preferences,
                                           poi_settings=v.poi)
         self.vehicle_context = ContextRenderer(self.vehicle.signals, coarse_km=settings.brain.privacy.location_precision_km,
                                                clock=self.car.clock)
-        self.fastpath = BilingualFastPath()
+        self.fastpath: BilingualFastPath = self.skills.fast_path()
         self.voices = Voices(settings.tts)
         self.sink = sink or ReplySink(settings.audio.output, settings.playback)
         wake = settings.wake.keyphrase.lower() if settings.wake.mode == "phrase" else None
         grammars = Grammars(self.fastpath.jsgf(wake=wake), self.fastpath.jsgf(wake=wake, dialog=True))
         self.listener = Listener(settings, self.bus.emit, grammars=grammars, player=self.sink.player)
-        self.audit = AuditLog(settings.session.audit_log)
         self.gate = ToolGate(self.registry, self.skill_context, self.audit, self.bus, settings.session.confirm_window_s)
         self.brain = Brain(settings, self.fastpath, self.registry, self.gate, self.bus, self.vehicle_context, self.audit)
         self.state = TurnState.IDLE
@@ -97,6 +102,7 @@ class Assistant:
         self._tts_thread = EngineThread("tts")
         self._running: asyncio.Task | None = None  # the turn being decided or spoken (a barge-in cancels it)
         self._one_turn = asyncio.Lock()
+        self._offering: asyncio.Task | None = None
         self._set_mode()
 
     @property
@@ -124,6 +130,7 @@ class Assistant:
     async def prepare(self) -> None:
         """Load and check every engine before the microphone opens; fail with a clear error."""
         self.car.start()  # feeds: a missing device or bad DBC fails here, with its fix
+        await self.skills.prepare()  # MCP servers' tools join the registry before the models see the tool list
         await asyncio.gather(asyncio.to_thread(self.voices.prepare), self.listener.prepare(),
                              asyncio.to_thread(self.sink.prepare), self.brain.prepare())
         for problem in self.voices.problems:  # a voice fell back to espeak-ng: say so once
@@ -132,8 +139,12 @@ class Assistant:
         for line in self.ready.fallbacks:
             log.warning("%s", line)
         self.bus.emit(self.ready)
+        self._offering = asyncio.create_task(self._offer_when_due())
 
     async def close(self) -> None:
+        if self._offering is not None:
+            self._offering.cancel()
+        await self.skills.close()
         self.car.stop()
         self.listener.close()
         self.brain.close()
@@ -178,6 +189,17 @@ class Assistant:
         self.turn_id += 1
         self.bus.emit(Transcript(t=time.monotonic(), turn=self.turn_id, text=text, final=True))
         return await self._turn(Request(text, TurnTrace(), self.turn_id, channel))
+
+    async def offer(self, call: ToolCall) -> TurnSummary:
+        """cockpit speaks first: ``call`` goes to the policy gate from no tier and its read-back is this
+        turn's reply ("Shall I warm up the house? You're 12 minutes away."); the driver's next words answer
+        it. The one seam for proactive prompts (SkillSet.offers says when)."""
+        self.turn_id += 1
+        return await self._turn(Request("", TurnTrace(), self.turn_id, "none", offer=call))
+
+    async def _offer_when_due(self) -> None:
+        async for call in self.skills.offers(quiet=lambda: self.state is TurnState.IDLE and not self.gate.pending):
+            await self.offer(call)
 
     async def listen(self, frames: AsyncIterable[np.ndarray]) -> list[TurnSummary]:
         """A finite stream of 16 kHz frames (a WAV, a scripted drive): every turn's summary, in order."""
@@ -278,6 +300,10 @@ class Assistant:
     async def _decide(self, request: Request, out: SpokenReply) -> Decision:
         """The brain's answer; any failure becomes one error event and the registry's spoken fallback."""
         try:
+            if request.offer is not None:
+                _ok, reply = await self.gate.execute(request.offer, Route.NONE, request.trace, request.turn)
+                out.say(reply)
+                return Decision(Route.NONE, reply, [request.offer], f"cockpit offered {request.offer.name}")
             if not request.text.strip() and not request.error:
                 raise CockpitError("nothing was recognised in the utterance", code="asr-no-text",
                                    hint="speak one of the commands in `cockpit sim --help`")

@@ -125,14 +125,24 @@ class LlmTier:
         self.last_report: PrivacyReport | None = None
         self.on_payload: Callable[[PrivacyReport, int], None] | None = None
         """Called with the privacy report of every payload that leaves the car (for the audit)."""
-        self.tools = [*registry.schemas(), *([NONE_SCHEMA] if engine.supports_grammar else [])]
+        self._sync_tools()
+
+    def _sync_tools(self) -> None:
+        """(Re)build the tool list and grammar when the registry changed (MCP servers' tools join at prepare,
+        or when a server that was down comes up)."""
+        if getattr(self, "_tools_version", None) == self.registry.version:
+            return
+        self._tools_version = self.registry.version
+        self.tools = [*self.registry.schemas(), *([NONE_SCHEMA] if self.llm.supports_grammar else [])]
         """The tools as the model is told of them: the registry's, and the "none" choice where a
         grammar can offer it."""
-        self._required = tool_call_grammar(registry, allow_none=True) if engine.supports_grammar and len(registry) else None
+        self._required = (tool_call_grammar(self.registry, allow_none=True)
+                          if self.llm.supports_grammar and len(self.registry) else None)
         """One call among the tools or "none", for rounds that must act (None: the engine cannot)."""
 
     def prepare(self) -> None:
         """Load the model and (where it can) evaluate the static prefix, so the first turn is warm."""
+        self._sync_tools()
         self.llm.prepare()
         if self.llm.supports_prefill:
             self.llm.warm(self.prompt.static_prefix(), tools=self.tools)
@@ -162,6 +172,7 @@ class LlmTier:
         sentence by sentence, once the guards have judged it, while the model is still generating.
         ``driving``: the car moves or its speed is unknown (shorter replies); None: as the context
         line says (its speed, or none)."""
+        self._sync_tools()
         s = self.settings
         sentences, tokens = self.limits(moving(context, MOVING_KMH) if driving is None else driving)
         guard = ReplyGuard(context, max_sentences=sentences, ngram=s.repeat_ngram, tool_names=self.registry.names())

@@ -17,6 +17,7 @@ from cockpit.config.brain import BrainSettings, CloudSettings, FastPathSettings,
 from cockpit.config.vehicle import (CanFeedSettings, DriveFeedSettings, GpsdFeedSettings, NmeaFeedSettings,
                                     Place, PoiSettings, PreferenceSettings, VehicleSettings)
 from cockpit.config.service import ServiceSettings
+from cockpit.config.skills import HomeSettings, SkillsSettings
 from cockpit.config.voice import (AecSettings, BargeInSettings, EspeakSettings, PiperSettings, PlaybackSettings,
                                   TtsSettings)
 from cockpit.config.speech import (AsrSettings, AudioSettings, EndpointSettings, InputSettings, OpenWakeWordSettings,
@@ -29,7 +30,7 @@ __all__ = ["Section", "Settings", "ConfigError", "load_config", "parse_config",
            "OpenWakeWordSettings", "WakeSettings", "SphinxSettings", "WhisperSettings", "AsrSettings",
            "VehicleSettings", "Place", "PoiSettings", "PreferenceSettings", "GpsdFeedSettings", "NmeaFeedSettings",
            "CanFeedSettings", "DriveFeedSettings", "EspeakSettings", "PiperSettings", "TtsSettings",
-           "PlaybackSettings", "BargeInSettings", "AecSettings", "ServiceSettings"]
+           "PlaybackSettings", "BargeInSettings", "AecSettings", "ServiceSettings", "SkillsSettings", "HomeSettings"]
 
 
 class SessionSettings(Section):
@@ -66,6 +67,8 @@ class Settings(Section):
     vehicle: VehicleSettings = VehicleSettings()
     session: SessionSettings = SessionSettings()
     service: ServiceSettings = ServiceSettings()
+    skills: SkillsSettings = SkillsSettings()
+    home: HomeSettings = HomeSettings()
 
 
 class ConfigError(CockpitError):

@@ -63,7 +63,8 @@ class HmiSide:
                 "stack": {"parts": dict(a.ready.parts), "fixtures": list(a.ready.fixtures),
                           "fallbacks": list(a.ready.fallbacks)} if a.ready else None,
                 "dropped": {"audio_frames": self.mic.dropped_frames,
-                            "client_messages": sum(c.dropped for c in self.clients)}}
+                            "client_messages": sum(c.dropped for c in self.clients)},
+                "skills": a.skills.report()}
 
     def hello(self) -> dict:
         a = self.assistant

@@ -88,4 +88,41 @@ def skills_table(registry: Registry) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["HEADERS", "argument_words", "moving_rule", "skills_rows", "skills_table"]
+
+
+def skills_sections(report: dict[str, Any]) -> str:
+    """What a SkillSet report says beyond the table: plug-ins, skips, MCP servers, the house, ignored overrides."""
+    lines = []
+    for dist, tools in report["plugins"].items():
+        lines.append(f"plug-in {dist}: {', '.join(tools)}")
+    lines += [f"plug-in skipped: {e}" for e in report["plugin_errors"]]
+    for server in report["mcp"]:
+        state = server["state"] + (f" ({server['error']})" if server["error"] else "")
+        lines.append(f"MCP server {server['name']} [{server['transport']}]: {state}; tools: "
+                     f"{', '.join(server['tools']) or 'none'}")
+        lines += [f"  refused {name}: {why}" for name, why in server["refused"].items()]
+        if server["read_only_hints"]:
+            lines.append(f"  the server calls {', '.join(server['read_only_hints'])} read-only: they stay transactions "
+                         f"unless skills.mcp.servers[{server['name']}].tools declares them read")
+    home = report["home"]
+    if home is not None:
+        lines.append(f"Home Assistant {home['url']}: {', '.join(home['tools']) or 'no tools'}"
+                     + ("; arrival routine on" if home["arrival"] else ""))
+    lines += [f"policy override ignored: {note}" for note in report["policy_ignored"]]
+    lines += [f"note: {note}" for note in report["notes"]]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+async def skills_listing(settings: Any) -> str:
+    """``cockpit skills list``: the table and the sections, with the MCP servers connected to list their tools."""
+    from cockpit.skills.audit import AuditLog
+    from cockpit.skills.skillset import SkillSet
+    skills = SkillSet(settings, AuditLog(settings.session.audit_log), lambda event: None)
+    await skills.prepare()
+    try:
+        return skills_table(skills.registry) + skills_sections(skills.report())
+    finally:
+        await skills.close()
+
+
+__all__ = ["HEADERS", "argument_words", "moving_rule", "skills_listing", "skills_rows", "skills_sections", "skills_table"]
