@@ -124,8 +124,13 @@ class McpServer:
             self._lost.clear()
             try:
                 async with self._transport() as (read, write), ClientSession(read, write) as session:
-                    await asyncio.wait_for(session.initialize(), limit)
-                    listing = await asyncio.wait_for(session.list_tools(), limit)
+                    try:
+                        await asyncio.wait_for(session.initialize(), limit)
+                        listing = await asyncio.wait_for(session.list_tools(), limit)
+                    except Exception as exc:  # noqa: BLE001 - said at once, before the transport winds down
+                        self._down(f"no MCP handshake within {limit:g} s: {type(exc).__name__}: {_first_line(exc)}")
+                        self._first.set()
+                        raise
                     self._session, self.listed = session, list(listing.tools)
                     self.state, self.error, self.connects = "up", "", self.connects + 1
                     self._backoff.reset()
@@ -221,7 +226,7 @@ class McpServer:
                                say=self._say_down)
         limit = self.settings.call_timeout_s
         try:
-            result = await asyncio.wait_for(session.call_tool(tool, arguments, read_timeout_seconds=limit), limit + 0.5)
+            result = await asyncio.wait_for(session.call_tool(tool, arguments), limit)
         except asyncio.TimeoutError:
             self._down(f"{tool} did not answer within {limit:g} s")
             self._lost.set()  # the holder drops this connection and reconnects with back-off
