@@ -14,6 +14,7 @@ from cockpit.tts.text import speakable
 
 REPO = Path(__file__).resolve().parents[2]
 SMOKE = REPO / "configs" / "scenarios" / "bench-smoke.yaml"
+pytestmark = pytest.mark.timeout(900)  # the module fixture runs the whole smoke bench (its own limit: 600 s)
 
 
 def _cockpit(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:

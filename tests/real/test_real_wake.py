@@ -101,6 +101,7 @@ def activations(spotter: ModelSpotter, audio: np.ndarray) -> list[tuple[float, f
     return found
 
 
+@pytest.mark.timeout(1200)  # the first to use the corpus: on a fresh clone it is synthesised here
 def test_detection_per_speaker_and_snr(spotter, corpus):
     rows, timed = [], [0.0, 0.0]
     for speaker in SPEAKERS:
@@ -130,6 +131,7 @@ def test_detection_per_speaker_and_snr(spotter, corpus):
             assert hits / n >= 0.9, (speaker, snr, hits, n)
 
 
+@pytest.mark.timeout(1200)  # 0.67 h of audio: measured 293 s on 2 busy cores
 def test_false_activations_on_other_talk_and_noise(spotter, corpus):
     runs = []
     for i, speaker in enumerate(SPEAKERS):
@@ -191,6 +193,7 @@ def _openwakeword_library() -> Path | str:
     return LIB
 
 
+@pytest.mark.timeout(1200)  # may pip-install the library first (up to 900 s)
 def test_scores_equal_the_openwakeword_library(spotter, settings, corpus, tmp_path):
     lib = _openwakeword_library()
     if isinstance(lib, str):  # the package index is out of reach: nothing of cockpit's is wrong
