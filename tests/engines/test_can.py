@@ -43,7 +43,7 @@ def frame(name: str, **values) -> can.Message:
                        data=message.encode(full))
 
 
-def wait_for(predicate, timeout: float = 10.0) -> None:
+def wait_for(predicate, timeout: float = 30.0) -> None:  # a liveness bound: generous on a busy machine
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out waiting"

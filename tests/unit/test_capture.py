@@ -79,7 +79,7 @@ def blocks(x: np.ndarray, rate: int, ms: int = 20) -> list[np.ndarray]:
     return [x[i:i + n] for i in range(0, len(x), n)]
 
 
-async def until(condition, timeout: float = 3.0) -> None:
+async def until(condition, timeout: float = 30.0) -> None:  # a liveness bound: generous on a busy machine
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"

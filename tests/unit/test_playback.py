@@ -81,7 +81,7 @@ def lag(x: np.ndarray, y: np.ndarray) -> int:
     return int(np.argmax(c[: len(x)]))
 
 
-async def until(condition, timeout: float = 3.0) -> None:
+async def until(condition, timeout: float = 30.0) -> None:  # a liveness bound: generous on a busy machine
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
