@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from cockpit.bench.harness import BenchScenario
-from cockpit.brain.fastpath import FastPath
 from cockpit.brain.toolcall import validate
 from cockpit.config import ConfigError, Settings, load_config
 from cockpit.scenario import Scenario, load_scenario
@@ -55,18 +54,26 @@ def test_bench_scenarios_are_refused_by_the_plain_loader():
         load_scenario(REPO / "configs" / "scenarios" / "bench.yaml")
 
 
+def _fast_path(scenario: Scenario, tmp_path: Path):
+    """The fast path the assistant that runs the scenario has (its config's grammar, skills' phrases)."""
+    from cockpit.pipeline import Assistant
+    settings = load_config(REPO / scenario.config)
+    session = settings.session.model_copy(update={"audit_log": str(tmp_path / "audit.jsonl")})
+    return Assistant(settings.model_copy(update={"session": session})).fastpath
+
+
 def _script_call(text: str):
     m = CALL.fullmatch(text)
     return validate(json.loads(m.group(1)), default_registry()) if m else None
 
 
 @pytest.mark.parametrize("path", [p for p in SCENARIOS if LOADER.get(p.stem) is BenchScenario], ids=_id)
-def test_bench_turns_exercise_what_their_kind_says(path):
+def test_bench_turns_exercise_what_their_kind_says(path, tmp_path):
     """fastpath: the grammar parses it, into the call its script names; llm/tool: the grammar does not
     (else the model would never run); tool: the script's first round is a valid call; barge-in: the
     driver's interruption is given. Every fixture script is non-empty."""
-    fast = FastPath()
     scenario = load_scenario(path, BenchScenario)
+    fast = _fast_path(scenario, tmp_path)
     for t in scenario.turns:
         parsed = fast.parse(t.say)
         if t.kind == "fastpath":
@@ -83,10 +90,10 @@ def test_bench_turns_exercise_what_their_kind_says(path):
             assert t.kind == "barge-in" and t.interrupt, t.say
 
 
-def test_demo_is_eleven_grammar_commands():
+def test_demo_is_eleven_grammar_commands(tmp_path):
     """The demo promises eleven actions (tests/e2e/test_demo.py counts them): each line is a command."""
     scenario = load_scenario(REPO / "configs" / "scenarios" / "demo.yaml")
-    fast = FastPath()
+    fast = _fast_path(scenario, tmp_path)
     assert len(scenario.turns) == 11
     assert all(fast.parse(t.say) is not None for t in scenario.turns), [t.say for t in scenario.turns
                                                                         if fast.parse(t.say) is None]
