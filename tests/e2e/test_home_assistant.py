@@ -18,7 +18,8 @@ from cockpit.skills.remote import ServiceError
 from cockpit.vehicle.route import load_route
 from support.home_assistant import HomeAssistantCore
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow,
+              pytest.mark.timeout(1800)]  # the first run installs Home Assistant into .cache/ha (minutes)
 HOUSE = {"climate": "climate.heatpump", "lights": {"kitchen": "light.kitchen_lights", "bedroom": "light.bed_light"},
          "garage": "cover.garage_door", "sensors": {"outside temperature": "sensor.outside_temperature"}}
 
