@@ -138,7 +138,8 @@ def recogniser(name: str, threads: int):
         from cockpit.config import AsrSettings
         fp = BilingualFastPath()
         reject = name.partition("-")[2] or "guards"
-        asr = sphinx.SphinxCommands(AsrSettings(engine="sphinx"), fp.jsgf(wake="cockpit", reject=reject.replace("none", "")))
+        asr = sphinx.SphinxCommands(AsrSettings(engine="sphinx"),
+                                    fp.jsgf(wake=list(WAKE), reject=reject.replace("none", "")))
         asr.prepare()
         return asr
     model, _, variant = name.partition(":")  # :nohot no vehicle hotwords; :zh / :auto the language
@@ -161,7 +162,7 @@ def hear(name: str, speaker: str, texts: list[str], threads: int) -> dict[str, d
     if not todo:
         return done
     asr = recogniser(name, threads)
-    sphinx.MIN_LLR = float("-inf")  # keep every hypothesis; the threshold is applied when scoring
+    keep, sphinx.MIN_LLR = sphinx.MIN_LLR, float("-inf")  # every hypothesis; the threshold is applied when scoring
     vad = m.listener_vad()
     joe = str(models_dir() / "piper-en-joe" / "en_US-joe-medium.onnx")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,6 +178,7 @@ def hear(name: str, speaker: str, texts: list[str], threads: int) -> dict[str, d
         if i % 20 == 0 or i == len(todo):
             path.write_text(json.dumps(done, indent=1, ensure_ascii=False))
             print(f"  {name}/{speaker}: {i}/{len(todo)} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    sphinx.MIN_LLR = keep
     return done
 
 

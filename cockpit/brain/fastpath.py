@@ -171,9 +171,8 @@ class FastPath:
             cores = sorted({" ".join(p.lower().split()[1:]) if p.lower().split()[0] in ("hey", "okay", "ok", "hi")
                             and len(p.split()) > 1 else p.lower() for p in phrases})
             head = f"[ [ hey | okay ] ( {' | '.join(cores)} ) ] "
-        answers = sorted({slot for _q, slot in self.questions.values()})
-        if dialog:
-            lines.append(f"public <command> = {head}( <dialog> | " + " | ".join(f"<{s}>" for s in answers) + " );")
+        if dialog:  # yes / no only: answers like "low" or "me" beside them turned a spoken "no" into "low"
+            lines.append(f"public <command> = {head}<dialog>;")
         else:
             body, others = "<body>", ""
             lead, tail = getattr(g, "NOT_COMMAND_LEAD", ""), getattr(g, "NOT_COMMAND_TAIL", "")
@@ -188,7 +187,7 @@ class FastPath:
         lines.append("<dialog> = " + " | ".join(getattr(g, "DIALOG", ["yes", "no"])) + ";")
         for i, rule in enumerate(self.rules):
             lines.append(f"<r{i}> = {c.jsgf(rule.tree)};")
-        used = {ref.slot for r in self.rules for ref in slot_refs(r.tree)} | set(answers)
+        used = {ref.slot for r in self.rules for ref in slot_refs(r.tree)}
         for slot in sorted(used):
             phrases = sorted(self.slots[slot].values)
             lines.append(f"<{slot}> = " + " | ".join(phrases) + ";")
@@ -203,8 +202,6 @@ class FastPath:
         for extra in (getattr(g, "NOT_COMMAND_LEAD", ""), getattr(g, "NOT_COMMAND_TAIL", "")):
             if extra:
                 words |= words_of(parse_pattern(extra), self.slots)
-        for _q, slot in self.questions.values():
-            words |= {w for phrase in self.slots[slot].values for w in phrase.split()}
         for rule in self.rules:
             words |= words_of(rule.tree, self.slots)
         return words

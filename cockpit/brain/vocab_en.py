@@ -37,7 +37,7 @@ def _half_degrees(lo: int, hi: int) -> dict[str, float]:
 
 
 _AMOUNT = {"a bit": 2, "a little": 2, "a little bit": 2, "bit": 2, "little": 2, "slightly": 1, "a touch": 1,
-           "a tad": 1, "a tiny bit": 1, "a notch": 2, "one notch": 1, "much": 3, "a lot": 3, "way": 3, "a lot more": 3}
+           "a tad": 1, "a tiny bit": 1, "much": 3, "a lot": 3, "way": 3, "a lot more": 3}
 """'a bit warmer' is the plain step; 'slightly' one; 'much' three."""
 _FEEL_ADVERB = {"a bit": 2, "a little": 2, "kind of": 2, "too": 2, "a bit too": 2, "a little too": 2,
                 "really": 3, "so": 3, "very": 3, "way too": 3, "far too": 3, "super": 3, "really too": 3}

@@ -5,7 +5,7 @@ they ...", "Hey Jarvis, ...". So the first words are compared with the wake phra
 become ARPAbet phones (the CMU dictionary in the pocketsphinx wheel; a letter-to-sound guess for
 other words) and a weighted edit distance — a vowel for a vowel or /p/ for /b/ costs less than
 /p/ for /s/, a dropped /h/ almost nothing — divided by the phrase's length. The best window of
-1 .. n+2 leading words wins if it is within ``MAX_DISTANCE`` (``MAX_DISTANCE_BARE`` without a
+1 .. n+2 leading words wins (on a tie, the one removing fewer words) if it is within ``MAX_DISTANCE`` (``MAX_DISTANCE_BARE`` without a
 greeting, as fewer phones then carry the evidence); a greeting ("hey", "okay", "hi",
 "你好") may come first. Nothing after the start is ever removed.
 
@@ -49,7 +49,7 @@ def strip_wake(text: str, phrases: Sequence[str]) -> tuple[str, bool]:
         for k in range(1, min(len(words), len(target) + 2) + 1):
             said = [w.group(0).lower() for w in words[:k]]
             d = distance(_phones(said), phones) / len(phones)
-            if d <= limit and (best is None or d < best[0] - 1e-9 or (abs(d - best[0]) < 1e-9 and k > best[1])):
+            if d <= limit and (best is None or d < best[0] - 1e-9 or (abs(d - best[0]) < 1e-9 and k < best[1])):
                 best = (d, k)
     if best is None:
         return text, False
