@@ -51,6 +51,8 @@ from cockpit.worker import EngineThread
 log = logging.getLogger(__name__)
 BARGE_IN = "barge-in"
 """The cancellation message of a turn the driver talked over (it ends cut short, not failed)."""
+DEADLINE = "turn-deadline"
+"""The cancellation message of a turn past session.turn_timeout_s (it ends with llm-timeout)."""
 
 
 @dataclass(frozen=True)
@@ -288,6 +290,8 @@ class Assistant:
             decision = await self._decide(request, out)
             out.close()
             audio_path, speech_error = await self._speak(speaking, request)
+            if self.state is TurnState.LISTENING:  # talked over just as the reply ended: cut short all the same
+                return self._summary(request, decision, out.text, decision.error, None, interrupted=True)
             self._advance(Trigger.SPOKEN)
             return self._summary(request, decision, decision.reply, decision.error or speech_error, audio_path)
         except asyncio.CancelledError as cancel:
@@ -310,12 +314,17 @@ class Assistant:
             if request.error:
                 raise CockpitError(f"the recogniser failed on this utterance ({request.error})", code=request.error)
             limit = self.settings.session.turn_timeout_s
+            # the deadline cancels this task with its own message (asyncio.wait_for could swallow a barge-in's)
+            deadline = asyncio.get_running_loop().call_later(limit, asyncio.current_task().cancel, DEADLINE)
             try:
-                return await asyncio.wait_for(self.brain.decide(request.text, request.trace, request.turn, out.say,
-                                                                channel=request.channel), limit)
-            except asyncio.TimeoutError:
+                return await self.brain.decide(request.text, request.trace, request.turn, out.say, channel=request.channel)
+            except asyncio.CancelledError as cancel:
+                if cancel.args[:1] != (DEADLINE,):
+                    raise
                 raise CockpitError(f"the turn took longer than session.turn_timeout_s ({limit:g} s); its work was "
                                    "cancelled", code="llm-timeout") from None
+            finally:
+                deadline.cancel()
         except Exception as exc:  # noqa: BLE001 - every failure ends the same way: one event, one sentence
             code = exc.code if isinstance(exc, CockpitError) else "internal"
             if code == "internal":  # a bug: logged with its traceback

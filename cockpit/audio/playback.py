@@ -218,16 +218,19 @@ class Player:
 
     async def _progress_or_stall(self) -> None:
         """Wait for the device to take audio; a device silent for STALL_S is an ``audio-output`` error."""
+        # a timer rather than asyncio.wait_for: on Python 3.11 wait_for swallows a cancellation (a barge-in)
+        # that arrives as the event is set, and the turn would go on as if nothing had been said
         self._changed.clear()
         while True:
+            timer = asyncio.get_running_loop().call_later(STALL_S, self._changed.set)
             try:
-                await asyncio.wait_for(self._changed.wait(), STALL_S)
+                await self._changed.wait()
+            finally:
+                timer.cancel()
+            if time.monotonic() - self._fed_at < STALL_S:
                 return
-            except asyncio.TimeoutError:
-                if time.monotonic() - self._fed_at >= STALL_S:
-                    raise CockpitError(f"the speaker took no audio for {STALL_S:g} s (unplugged, or its driver "
-                                       "stopped)", code="audio-output",
-                                       hint="check the output device; cockpit reopens it at the next reply") from None
+            raise CockpitError(f"the speaker took no audio for {STALL_S:g} s (unplugged, or its driver stopped)",
+                               code="audio-output", hint="check the output device; cockpit reopens it at the next reply")
 
     def _settle_stop(self) -> None:
         self._changed.set()
