@@ -33,7 +33,7 @@ from cockpit.brain.context import ContextRenderer
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, spoken
-from cockpit.events import (BargeIn, ErrorRaised, ReplyText, Route, SpeechEnded, Stage, StackReady, StateChanged,
+from cockpit.events import (BargeIn, ConfirmationAsked, ConfirmationSettled, ErrorRaised, ReplyText, Route, SpeechEnded, Stage, StackReady, StateChanged,
                             ToolCall, Transcript, TurnSummary, WakeDetected)
 from cockpit.session import Trigger, TurnState, advance
 from cockpit.skills.audit import AuditLog
@@ -46,6 +46,7 @@ from cockpit.tts.reply import SpokenReply
 from cockpit.tts.voices import Voices
 from cockpit.vehicle.car import Car
 from cockpit.vehicle.sim import SimulatedVehicle
+from cockpit.wake import wake_phrases
 from cockpit.worker import EngineThread
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class Assistant:
         self.fastpath: BilingualFastPath = self.skills.fast_path()
         self.voices = Voices(settings.tts)
         self.sink = sink or ReplySink(settings.audio.output, settings.playback)
-        wake = settings.wake.keyphrase.lower() if settings.wake.mode == "phrase" else None
+        wake = wake_phrases(settings.wake) or None  # heard as themselves, never forced into a command
         grammars = Grammars(self.fastpath.jsgf(wake=wake), self.fastpath.jsgf(wake=wake, dialog=True))
         self.listener = Listener(settings, self.bus.emit, grammars=grammars, player=self.sink.player)
         self.gate = ToolGate(self.registry, self.skill_context, self.audit, self.bus, settings.session.confirm_window_s)
@@ -106,6 +107,11 @@ class Assistant:
         self._one_turn = asyncio.Lock()
         self._offering: asyncio.Task | None = None
         self._set_mode()
+        self.bus.subscribe(self._on_bus)
+
+    def _on_bus(self, event) -> None:
+        if isinstance(event, (ConfirmationAsked, ConfirmationSettled)):  # the driver is (no longer) being asked
+            self._set_mode()
 
     @property
     def router(self):
@@ -165,10 +171,10 @@ class Assistant:
         replying = (self.settings.barge_in.mode != "off" and self.sink.live and self.state is TurnState.SPEAKING
                     and self._running is not None and not self._running.done())
         self.listener.mode = ListenMode(replying=replying, awaiting_answer=self.brain.awaiting_answer,
-                                        is_complete=self._is_command)
+                                        confirming=self.gate.pending, is_complete=self._is_command)
 
     def _is_command(self, text: str) -> bool:
-        return self.fastpath.parse(text) is not None
+        return self.brain.fast.frontend.is_complete_command(text)
 
     def press_to_talk(self, down: bool) -> bool:
         """The talk button (HMI, steering wheel). With wake.mode ptt it is the wake: returns True
@@ -293,6 +299,7 @@ class Assistant:
             if self.state is TurnState.LISTENING:  # talked over just as the reply ended: cut short all the same
                 return self._summary(request, decision, out.text, decision.error, None, interrupted=True)
             self._advance(Trigger.SPOKEN)
+            self._follow_up(decision.reply)
             return self._summary(request, decision, decision.reply, decision.error or speech_error, audio_path)
         except asyncio.CancelledError as cancel:
             speaking.cancel()
@@ -350,6 +357,13 @@ class Assistant:
         except CockpitError as exc:  # speech itself failed: reported, and the turn still closes
             self._error(request.turn, exc.code, str(exc), Stage.TTS)
             return None, exc.code
+
+    def _follow_up(self, reply: str) -> None:
+        """A reply that asked the driver something: listen for the answer without the wake phrase."""
+        seconds = self.settings.session.followup_s
+        if seconds > 0 and reply.rstrip().endswith(("?", "？")) and self.state is TurnState.IDLE:
+            self.listener.listen_for_answer(seconds)
+            self._advance(Trigger.WAKE)  # listening, as after a bare wake phrase (a timeout goes back to idle)
 
     def _first_audio(self) -> None:
         if self.state is TurnState.THINKING:

@@ -28,7 +28,10 @@ class ListenMode:
     """A reply is audible and may be interrupted (barge-in is on and cockpit is speaking)."""
     awaiting_answer: bool = False
     """cockpit asked the driver something (a read-back, a clarification): the next words need no
-    wake phrase, and the grammar recogniser listens with the dialog grammar."""
+    wake phrase."""
+    confirming: bool = False
+    """The question is a read-back waiting for yes or no: the grammar recogniser listens with its
+    dialog grammar (yes / no / cancel) rather than the commands."""
     is_complete: Callable[[str], bool] = _never
     """Is this partial transcript already a whole command? (shortens the endpointer's hangover)"""
 

@@ -69,6 +69,11 @@ class Listener:
     def asr(self, recognizer) -> None:
         self.threads.asr = recognizer
 
+    def listen_for_answer(self, seconds: float) -> None:
+        """cockpit asked the driver something: speech starting within ``seconds`` of audio from now
+        needs no wake phrase (a ListenTimeout follows if none does)."""
+        self.window.open(self._ep.audio_time if self._ep is not None else 0.0, seconds)
+
     async def prepare(self) -> None:
         await self.threads.prepare()
 
@@ -128,7 +133,7 @@ class Listener:
         self._needs_wake = self.spotter is not None and not free
         self._utterance_start = self._ep.audio_time - len(ev.audio) / 16000
         self.emit(SpeechStarted(t=time.monotonic(), audio_time=ev.audio_time))
-        self.threads.begin(ev.audio, dialog=answering, needs_wake=self._needs_wake)
+        self.threads.begin(ev.audio, dialog=self.mode.confirming, needs_wake=self._needs_wake)
         return SpeechBegan(ev.audio_time, answering)
 
     def _take_partials(self, ep: Endpointer | None) -> None:

@@ -42,6 +42,9 @@ class SessionSettings(Section):
     """Deadline for deciding one turn (fast path, model tiers, tools). Past it the model's work is
     cancelled and the turn ends with the spoken fallback (code llm-timeout); the next turn is not
     held up by it."""
+    followup_s: float = Field(6.0, ge=0.0, le=60.0)
+    """After a reply that asks the driver something ("Which window?", "Shall I navigate there?"), how
+    long the answer may take to start without the wake phrase; 0 = always say the wake phrase."""
     confirm_window_s: float = Field(20.0, gt=1.0, le=120.0)
     """How long a read-back waits for the driver's explicit yes; later answers cancel it."""
     audit_log: str = "out/audit.jsonl"

@@ -49,10 +49,10 @@ def wake_phrases(settings: WakeSettings) -> list[str]:
 
 
 def wake_stripper(settings: WakeSettings) -> Callable[[str], str]:
-    """Removes a leading wake phrase ("Hey Cockpit, ...", "okay cockpit ...") from a transcript."""
+    """Removes a leading wake phrase from a transcript however the recogniser spelled it ("Hey Cockpit,
+    ...", "a cockpit ...", "hey cop it ..."): compared by sound (cockpit/lang/wake_words.py)."""
+    from cockpit.lang.wake_words import strip_wake
     phrases = wake_phrases(settings)
     if not phrases:
         return lambda text: text
-    words = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
-    prefix = re.compile(rf"^\s*(?:(?:hey|okay|ok)[\s,]+)?(?:{words})\b[\s,.!?]*", re.IGNORECASE)
-    return lambda text: prefix.sub("", text, count=1)
+    return lambda text: strip_wake(text, phrases)[0]

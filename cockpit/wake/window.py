@@ -1,7 +1,8 @@
 """The listening window after a bare wake phrase: pure state over audio time.
 
 "Hey cockpit" alone opens the window; speech that starts within ``listen_s`` after it is a
-command without the wake phrase. The window closes when a command is heard, or expires once
+command without the wake phrase. A reply that asks the driver something opens it too (the
+follow-up: the answer needs no wake phrase). The window closes when a command is heard, or expires once
 nothing has started by its end (reported once, so the owner can go back to idle).
 """
 from __future__ import annotations
@@ -12,8 +13,9 @@ class WakeWindow:
         self.listen_s = listen_s
         self._until: float | None = None
 
-    def open(self, audio_time: float) -> None:
-        self._until = audio_time + self.listen_s
+    def open(self, audio_time: float, seconds: float | None = None) -> None:
+        """Speech starting within ``seconds`` (default ``listen_s``) after ``audio_time`` needs no wake phrase."""
+        self._until = audio_time + (self.listen_s if seconds is None else seconds)
 
     def close(self) -> None:
         self._until = None

@@ -196,7 +196,9 @@ def _openwakeword_library() -> Path | str:
 @pytest.mark.timeout(1200)  # may pip-install the library first (up to 900 s)
 def test_scores_equal_the_openwakeword_library(spotter, settings, corpus, tmp_path):
     lib = _openwakeword_library()
-    if isinstance(lib, str):  # the package index is out of reach: nothing of cockpit's is wrong
+    if isinstance(lib, str):  # the package index is out of reach: nothing of cockpit's is wrong, but CI
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):  # has the index: there it must run
+            pytest.fail(f"cannot install the openwakeword library to compare with: {lib}")
         pytest.skip(f"cannot install the openwakeword library to compare with: {lib}")
     said = corpus("wake", "espeak")[::3] + corpus("wake", "piper")[::3] + corpus("other", "piper")[:12]
     audio = np.concatenate([in_noise(c.samples, 10, seed=k, lead_s=1.0) for k, c in enumerate(said)])
@@ -254,13 +256,6 @@ def test_cockpit_sim_wake_model_hey_jarvis_next_track(real_models, oww, real_mod
     assert turn["type"] == "turn"
     print(f"\n{asr}: wake score {wakes[0]['score']:.2f} at {wakes[0]['audio_time']:.2f} s; heard "
           f"{turn['transcript']!r} -> {turn['tool_calls']}")
-    right = [{"name": "media_control", "arguments": {"action": "next"}}]
-    # Known (ASR after the wake is another issue): the recogniser is given the whole utterance,
-    # wake words included (only the phrase spotter's 'hey cockpit' is cut off). The grammar then
-    # forces 'hey jarvis' into some command; Whisper's 'hey Jarvis next track' matches no rule.
-    wrong = [c for c in turn["tool_calls"] if c != right[0]]
-    if wrong and asr == "sphinx":
-        pytest.xfail(f"sphinx heard {turn['transcript']!r} for 'hey jarvis, next track': WRONG action {wrong}")
-    assert not wrong, turn
-    if turn["tool_calls"] != right:
-        pytest.xfail(f"{asr} heard {turn['transcript']!r} for 'hey jarvis, next track': no action ran")
+    # the grammar hears the model's phrase as itself and the front end removes it by sound, whichever
+    # recogniser heard it: the command after the wake words runs, exactly
+    assert turn["tool_calls"] == [{"name": "media_control", "arguments": {"action": "next"}}], turn

@@ -4,6 +4,6 @@
 Decline | Open; ``strip_wake(text, phrases) -> (rest, stripped)``. See :mod:`.frontend`.
 """
 from cockpit.brain.understand.frontend import Clarify, Command, Decline, FrontEnd, Open, Understanding
-from cockpit.brain.understand.wake import strip_wake
+from cockpit.lang.wake_words import strip_wake
 
 __all__ = ["FrontEnd", "Command", "Clarify", "Decline", "Open", "Understanding", "strip_wake"]

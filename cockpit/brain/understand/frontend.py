@@ -27,7 +27,7 @@ from typing import Any, Sequence, Union
 from cockpit.brain.commands_zh import BilingualFastPath, is_mandarin
 from cockpit.brain.fastpath import FastPath, Match, Partial
 from cockpit.brain.understand import text as t
-from cockpit.brain.understand.wake import strip_wake
+from cockpit.lang.wake_words import strip_wake
 from cockpit.events import ToolCall
 
 
