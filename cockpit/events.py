@@ -336,3 +336,55 @@ class ConfirmationSettled(Event):
     """confirmed | cancelled | expired | refused (its confirmation could not be recorded)"""
     channel: str
     """Who settled it: voice | hmi-confirm | hmi-cancel | typed | none (it expired unanswered)"""
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMark:
+    """One place an answer named, as a map shows it."""
+
+    id: int
+    """The POI store's id (the same as in GET /map)."""
+    name: str
+    lat: float
+    lon: float
+    kind: str
+    """What it is, as spoken: 'restaurant', 'museum', 'gas station'."""
+    open: bool | None = None
+    """Open when the answer was given; None when its hours are unknown."""
+    hours: str = ""
+    """Its opening state in words: 'open until 14:30', 'closed until 17:00'; '' when unknown."""
+    side: str = ""
+    """Which side of the car it was seen on (whats_around): right, left, ahead, behind."""
+    distance_m: float = 0.0
+    """Straight-line distance from the car when the answer was given."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sector:
+    """The part of the car's surroundings an answer looked at ('what's on my right?')."""
+
+    lat: float
+    lon: float
+    heading: float
+    """The car's heading, degrees clockwise from north."""
+    side: str
+    """right | left | ahead | around"""
+    from_deg: float
+    """Bearing (clockwise from north, 0-360) where the sector starts."""
+    to_deg: float
+    """Where it ends, clockwise from ``from_deg`` (may exceed 360; from + 360 for 'around')."""
+    radius_m: float
+
+
+@event
+class PlacesShown(Event):
+    """The places a tool's answer named (find_nearby, whats_around), for screens to highlight; emitted
+    right after that call's ToolResult. An empty ``places`` with a ``sector``: it looked and found nothing."""
+
+    type: ClassVar[str] = "places"
+    tool: str
+    places: tuple[PlaceMark, ...] = ()
+    sector: Sector | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "places", tuple(self.places))

@@ -13,6 +13,7 @@ reads and actuations still run, and ``audit-write-failed`` is raised once per ou
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 
@@ -163,6 +164,8 @@ class ToolGate:
         changes = dict(outcome.changes)
         self.bus.emit(ToolResult(t=time.monotonic(), turn=turn, call=call, ok=outcome.ok, message=outcome.message,
                                  changes=changes))
+        if outcome.shown is not None:  # the places an answer named, for the map
+            self.bus.emit(dataclasses.replace(outcome.shown, t=time.monotonic(), turn=turn))
         await self._record("tool-executed" if outcome.ok else "tool-failed", turn=turn, source=source.value,
                            tool=call.name, arguments=dict(call.arguments), message=outcome.message, changes=changes)
         return outcome.ok, outcome.message

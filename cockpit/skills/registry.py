@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cockpit.config.vehicle import PoiSettings, PreferenceSettings
 from cockpit.errors import ToolError
-from cockpit.events import ToolCall
+from cockpit.events import Event, ToolCall
 from cockpit.skills.arguments import _bounds, _describe, _span  # noqa: F401  (re-exported for the listing)
 from cockpit.skills.declared import SIDE_EFFECTS, STRICTEST, SideEffect, ToolPolicy, declared, tighten
 from cockpit.skills.phrases import Phrase
@@ -48,6 +48,9 @@ class Outcome:
     message: str
     changes: Mapping[str, Any] = field(default_factory=dict)
     """VSS path -> new value for every signal the tool set."""
+    shown: Event | None = None
+    """What screens should show of the answer (e.g. PlacesShown: the places named); the gate emits it
+    after the ToolResult, stamped with the turn."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", MappingProxyType(dict(self.changes)))

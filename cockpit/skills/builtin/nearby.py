@@ -4,7 +4,8 @@
 cuisine, open now), ranked along the route being driven and by the driver's preferences.
 ``whats_around`` answers "what's that on my right?" from the car's position and heading and the
 bearing of each mapped place. Both read only fresh signals: with no fix the car's position is
-unknown, and cockpit says so instead of guessing from an old one.
+unknown, and cockpit says so instead of guessing from an old one. Each answer carries the places it
+named (and, for a side, the sector it looked in) as a PlacesShown event for the map.
 """
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from typing import Literal
 from pydantic import Field
 
 from cockpit.config.vehicle import DIETS
+from cockpit.events import PlaceMark, PlacesShown, Sector
 from cockpit.skills.registry import Outcome, SkillContext, Tool, ToolArgs
 from cockpit.vehicle import vss
-from cockpit.vehicle.geo import spoken_distance
-from cockpit.vehicle.poi import Hit, Poi
+from cockpit.vehicle.geo import AHEAD_DEG, spoken_distance
+from cockpit.vehicle.poi import BEHIND_DEG, SIDE_MIN_DEG, Hit, Poi
 
 # Category key (as the grammar produces it) -> (singular, plural) as spoken.
 CATEGORY_NOUNS: dict[str, tuple[str, str]] = {
@@ -83,6 +85,22 @@ def _hours(ctx: SkillContext, poi: Poi, now: datetime, is_open: bool | None, clo
     return ", closed now" + (f" until {opens:%H:%M}" if opens is not None and opens.date() == now.date() else "")
 
 
+def _mark(poi: Poi, distance_m: float, hours: str, is_open: bool | None, side: str = "") -> PlaceMark:
+    said = hours.lstrip(", ").replace("closed now", "closed")  # ', closed now until 17:00' -> 'closed until 17:00'
+    return PlaceMark(poi.id, poi.name, poi.lat, poi.lon, poi.kind, is_open, said, side, round(distance_m, 1))
+
+
+SECTORS = {"right": (SIDE_MIN_DEG, BEHIND_DEG), "left": (-BEHIND_DEG, -SIDE_MIN_DEG),
+           "ahead": (-AHEAD_DEG, AHEAD_DEG), "around": (-180.0, 180.0)}
+"""Side -> the degrees off the heading it spans, as the landmark search judges it (ranking.sees)."""
+
+
+def _sector(side: str, here: tuple[float, float], heading: float, radius_m: float) -> Sector:
+    low, high = SECTORS[side]
+    start = (heading + low) % 360.0
+    return Sector(here[0], here[1], heading, side, round(start, 1), round(start + high - low, 1), radius_m)
+
+
 def find_nearby(args: FindNearbyArgs, ctx: SkillContext) -> Outcome:
     """Say which place of a kind is best for the driver now: nearest along the route, tastes first."""
     key = category_key(args.category)
@@ -103,10 +121,12 @@ def find_nearby(args: FindNearbyArgs, ctx: SkillContext) -> Outcome:
     is_open = best.open if best.open is not None else ctx.pois.is_open(best.poi, now)
     closes = best.closes if best.open is not None else (ctx.pois.closes_at(best.poi, now) if is_open else None)
     hours = _hours(ctx, best.poi, now, is_open, closes)
+    shown = PlacesShown(tool="find_nearby", places=(_mark(best.poi, best.distance_m, hours, is_open),))
     if route and best.along_m is not None:
         return Outcome(True, f"The nearest {noun} on your way is {best.poi.name}, "
-                             f"{spoken_distance(best.along_m)} ahead{hours}.")
-    return Outcome(True, f"The nearest {noun} is {best.poi.name}, {spoken_distance(best.distance_m)} away{hours}.")
+                             f"{spoken_distance(best.along_m)} ahead{hours}.", shown=shown)
+    return Outcome(True, f"The nearest {noun} is {best.poi.name}, {spoken_distance(best.distance_m)} away{hours}.",
+                   shown=shown)
 
 
 def whats_around(args: WhatsAroundArgs, ctx: SkillContext) -> Outcome:
@@ -121,18 +141,27 @@ def whats_around(args: WhatsAroundArgs, ctx: SkillContext) -> Outcome:
     seen = ctx.pois.landmarks(*here, float(heading.value) if heading else 0.0, side=side,
                               radius_m=ctx.poi_settings.landmark_radius_m)
     where = {"right": "on your right", "left": "on your left", "ahead": "ahead", "around": "around you"}[args.side]
+    sector = _sector(args.side, here, float(heading.value) if heading else 0.0, ctx.poi_settings.landmark_radius_m)
     if not seen:
-        return Outcome(True, f"I don't see anything on the map {where}.")
+        return Outcome(True, f"I don't see anything on the map {where}.",
+                       shown=PlacesShown(tool="whats_around", sector=sector))
     now = ctx.now()
+
+    def mark(s) -> tuple[PlaceMark, str]:
+        is_open = ctx.pois.is_open(s.poi, now)
+        hours = _hours(ctx, s.poi, now, is_open, ctx.pois.closes_at(s.poi, now) if is_open else None)
+        return _mark(s.poi, s.distance_m, hours, is_open, s.side), hours
     if args.side == "around":
         named = [f"{s.poi.name} on your {s.side}" if s.side in ("left", "right") else f"{s.poi.name} {s.side}"
                  for s in seen[:3]]
-        return Outcome(True, "Around you: " + ", ".join(named) + ".")
+        places = tuple(mark(s)[0] for s in seen[:3])
+        return Outcome(True, "Around you: " + ", ".join(named) + ".",
+                       shown=PlacesShown(tool="whats_around", places=places, sector=sector))
     s = seen[0]
-    is_open = ctx.pois.is_open(s.poi, now)
-    hours = _hours(ctx, s.poi, now, is_open, ctx.pois.closes_at(s.poi, now) if is_open else None)
+    place, hours = mark(s)
     return Outcome(True, f"{where.capitalize()}, {spoken_distance(s.distance_m)} away, is {s.poi.name}, "
-                         f"{_article(s.poi.kind)}{hours}.")
+                         f"{_article(s.poi.kind)}{hours}.",
+                   shown=PlacesShown(tool="whats_around", places=(place,), sector=sector))
 
 
 TOOLS: tuple[Tool, ...] = (
