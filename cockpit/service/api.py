@@ -1,8 +1,9 @@
 """The HMI API: HTTP + WebSocket (FastAPI on uvicorn), on 127.0.0.1 unless configured otherwise.
 
 HTTP (described at /openapi.json): health, Prometheus metrics, vehicle state (read; write in
-simulation), typed turns, push-to-talk, connectivity, and the pending confirmation (read it;
-Confirm or Cancel it by id). WebSocket /ws: cockpit/service/ws.py.
+simulation), typed turns, push-to-talk, connectivity, the pending confirmation (read it; Confirm or
+Cancel it by id), the offline map as GeoJSON (GET /map) and the simulated drive's clock (GET/POST
+/drive). WebSocket /ws: cockpit/service/ws.py.
 
 Before any route, cockpit/service/guard.py checks the Host and Origin headers, the token (when
 one is set: every route but the page, its files and /openapi.json), the rate and the body size.
@@ -15,7 +16,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import FastAPI, Query, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
@@ -58,6 +59,12 @@ class Answer(BaseModel):
 
 class Press(BaseModel):
     confirm: bool = Field(description="true: the driver pressed Confirm; false: Cancel")
+
+
+class DriveSeek(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    t_s: float = Field(ge=0, le=1e6, description="seconds into the simulated drive's route (past its end: the end)")
 
 
 def create_app(daemon: "HmiBackend") -> FastAPI:
@@ -114,6 +121,20 @@ def create_app(daemon: "HmiBackend") -> FastAPI:
     async def confirm(request_id: str, body: Press) -> dict:
         summary = await daemon.confirm(request_id, body.confirm)
         return json.loads(summary.to_json())
+
+    @app.get("/map", summary="The offline map as GeoJSON: the drive's route, the destination, the car, the places "
+             "near it with their opening state")
+    async def map_(radius_m: float = Query(5000.0, gt=0, le=20000, description="places within this many metres "
+                                           "of the car")) -> dict:
+        return daemon.map_view(radius_m)
+
+    @app.get("/drive", summary="The simulated drive's clock: seconds into its route, the route's length")
+    async def drive() -> dict:
+        return {"drive": daemon.drive_status()}
+
+    @app.post("/drive", summary="Move the simulated drive to a moment of its route (simulation only)")
+    async def drive_seek(body: DriveSeek) -> dict:
+        return {"drive": daemon.seek_drive(body.t_s)}
 
     @app.websocket("/ws")
     async def ws(socket: WebSocket) -> None:

@@ -40,7 +40,15 @@ class HmiBackend(Protocol):
         """``text`` when it fits service.max_text_chars, else api-too-large."""
     def text_turn(self, text: str) -> Awaitable[TurnSummary]:
         """A typed request: never a confirmation."""
-    def pending_confirmation(self) -> dict | None: ...
+    def pending_confirmation(self) -> dict | None:
+        """The waiting transaction: id, tool, arguments, read-back, seconds left, and its card (item, amount,
+        payee, payment method)."""
+    def map_view(self, radius_m: float) -> dict:
+        """GeoJSON of the drive's route, the destination, the car and the places within ``radius_m`` of it."""
+    def drive_status(self) -> dict | None:
+        """The simulated drive's clock (seconds into the route, its length); None without a simulated drive."""
+    def seek_drive(self, t_s: float) -> dict:
+        """Simulation only: jump the simulated drive to ``t_s`` seconds into its route."""
     def confirm(self, request_id: str, confirm: bool) -> Awaitable[TurnSummary]:
         """An authenticated HMI client's Confirm/Cancel naming the pending request."""
     def spawn(self, coro: Coroutine, name: str = "task") -> Any: ...

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from cockpit.audio.formats import wav_bytes
 from cockpit.errors import CockpitError
-from cockpit.events import ErrorRaised, Event, Stage, StateChanged, TurnSummary
+from cockpit.events import ConfirmationAsked, ErrorRaised, Event, Stage, StateChanged, TurnSummary
+from cockpit.service import mapview
+from cockpit.service.cards import card
 from cockpit.service.hub import ClientQueue
 from cockpit.skills.policy import TYPED, HmiAnswer, hmac_equal
 
@@ -62,19 +64,29 @@ class HmiSide:
                 "tiers": list(a.brain.tiers), "online": a.online, "clients": len(self.clients),
                 "stack": {"parts": dict(a.ready.parts), "fixtures": list(a.ready.fixtures),
                           "fallbacks": list(a.ready.fallbacks)} if a.ready else None,
+                "endpointer": self._endpointer(),
                 "dropped": {"audio_frames": self.mic.dropped_frames,
                             "client_messages": sum(c.dropped for c in self.clients)},
-                "skills": a.skills.report()}
+                "skills": a.skills.report(), "privacy": a.privacy.report()}
+
+    def _endpointer(self) -> str:
+        """How the end of the driver's turn is decided, in words (the stack panel's 'endpointer' row)."""
+        e = self.settings.endpoint
+        return (f"{self.settings.vad.engine} VAD + {e.hangover_ms} ms of silence "
+                f"({e.hangover_complete_ms} ms once the words form a command)")
 
     def hello(self) -> dict:
         a = self.assistant
         return {"type": "hello", "version": self.version, "state": a.state.value, "wake_mode": self.settings.wake.mode,
-                "sample_rate": 16000, "cloud": {"configured": "cloud" in a.brain.tiers, "online": a.online}}
+                "sample_rate": 16000, "cloud": {"configured": "cloud" in a.brain.tiers, "online": a.online},
+                "privacy_mode": a.privacy.on}
 
     def connect(self) -> ClientQueue:
         client = ClientQueue(self.settings.service.client_queue)
         client.put(self.hello())
         client.put({"type": "vehicle", "signals": self.assistant.vehicle.signals.snapshot()})
+        if (pending := self.pending_confirmation()) is not None:  # a page opened while a request waits
+            client.put({"type": ConfirmationAsked.type, "turn": self.assistant.turn_id, **pending})
         self.clients.add(client)
         return client
 
@@ -130,8 +142,26 @@ class HmiSide:
         confirm = self.assistant.pending_confirmation
         if confirm is None:
             return None
-        return {"id": confirm.id, "tool": confirm.call.name, "arguments": confirm.call.as_dict()["arguments"],
-                "readback": confirm.readback, "expires_in_s": round(confirm.expires_at - time.monotonic(), 1)}
+        tool, arguments = confirm.call.name, confirm.call.as_dict()["arguments"]
+        return {"id": confirm.id, "tool": tool, "arguments": arguments, "readback": confirm.readback,
+                "expires_in_s": round(confirm.expires_at - time.monotonic(), 1), "card": self._card(tool, arguments)}
+
+    def _card(self, tool: str, arguments: dict) -> dict:
+        """Item, amount, payee, payment method for the confirmation card (cockpit/service/cards.py)."""
+        from cockpit.skills.builtin.commerce import merchants
+        return card(tool, arguments, merchants(self.assistant.vehicle))
+
+    def map_view(self, radius_m: float) -> dict:
+        return mapview.map_view(self.assistant.car, radius_m)
+
+    def drive_status(self) -> dict | None:
+        return mapview.drive_status(self.assistant.car)
+
+    def seek_drive(self, t_s: float) -> dict:
+        if not self.settings.service.allow_vehicle_write:
+            raise CockpitError("this daemon's API may not move the simulated drive", code="api-vehicle-readonly",
+                               hint="set service.allow_vehicle_write: true (simulation only)")
+        return mapview.seek(self.assistant.car, t_s)
 
     async def confirm(self, request_id: str, confirm: bool) -> TurnSummary:
         """An HMI client pressed Confirm (or Cancel) on ``request_id``. Nothing happens unless that
@@ -152,7 +182,9 @@ class HmiSide:
             self.turns += 1
         if isinstance(event, StateChanged):
             self.notifier.status(f"{event.state}; {self.turns} turns; {self.url}")
-        if event.type != "voice":
+        if isinstance(event, ConfirmationAsked):  # the card's item, amount, payee and method go with it
+            self._broadcast({**event.to_dict(), "card": self._card(event.tool, dict(event.arguments))})
+        elif event.type != "voice":
             self._broadcast(event.to_json())
 
     def _on_reply(self, turn: int, audio, rate: int) -> None:
