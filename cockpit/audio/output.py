@@ -1,4 +1,10 @@
-"""Where replies go: the speaker (sounddevice, through :class:`~cockpit.audio.playback.Player`), WAV files, or nowhere."""
+"""Where replies go: the speaker (sounddevice, through :class:`~cockpit.audio.playback.Player`), WAV files, or nowhere.
+
+Reply WAVs kept in ``audio.output.reply_dir`` (inside the state dir) are the driver's data: each is
+written 0600 (cockpit/state.py), and as each is written the folder is pruned to the newest
+``keep_replies`` files younger than ``keep_replies_hours``. None is kept while privacy mode is on, nor
+by the daemon (whose replies go to the HMI) unless ``keep_served_replies`` says so.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -8,13 +14,61 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from cockpit.audio.formats import resample, write_wav
+from cockpit.audio.formats import resample, wav_bytes
 from cockpit.bus import EventBus
 from cockpit.config import OutputSettings, PlaybackSettings
 from cockpit.errors import CockpitError
 from cockpit.events import AudioOut, Stage
+from cockpit.state import write_private
 from cockpit.trace import TurnTrace
 from cockpit.tts.espeak import Speech
+
+REPLY_GLOB = "turn-*.wav"
+"""The names reply WAVs are kept under in reply_dir."""
+
+
+def reply_files(folder: str | Path) -> list[Path]:
+    """The reply WAVs in ``folder``, oldest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = []
+    for p in folder.glob(REPLY_GLOB):
+        try:
+            found.append((p.stat().st_mtime, p))
+        except OSError:  # removed meanwhile
+            continue
+    return [p for _, p in sorted(found)]
+
+
+def remove_replies(folder: str | Path, since: float | None = None, before: float | None = None) -> int:
+    """Delete the reply WAVs written at or after ``since`` and/or before ``before`` (wall-clock seconds;
+    neither: all of them). Returns how many went."""
+    gone = 0
+    for p in reply_files(folder):
+        try:
+            mtime = p.stat().st_mtime
+        except OSError:
+            continue
+        if (since is None or mtime >= since) and (before is None or mtime < before):
+            p.unlink(missing_ok=True)
+            gone += 1
+    return gone
+
+
+def prune_replies(folder: str | Path, keep: int, max_age_s: float, now: float) -> int:
+    """Keep the newest ``keep`` reply WAVs younger than ``max_age_s``; returns how many were deleted."""
+    files = reply_files(folder)
+    gone = 0
+    for i, p in enumerate(files):
+        try:
+            old = now - p.stat().st_mtime > max_age_s
+        except OSError:
+            continue
+        if old or i < len(files) - keep:
+            p.unlink(missing_ok=True)
+            gone += 1
+    return gone
 
 if TYPE_CHECKING:
     from cockpit.audio.playback import Player
@@ -39,6 +93,15 @@ class ReplySink:
         self._retried = False
         self.on_reply: Callable[[int, np.ndarray, int], None] | None = None
         """Called with (turn, samples, rate) for every reply's whole audio (the HMI API sends it on)."""
+        self.private = False
+        """Privacy mode: no reply is kept in reply_dir (cockpit/privacy/controls.py)."""
+
+    @property
+    def keeps_replies(self) -> bool:
+        """Each reply is written to reply_dir: sink 'file', not in privacy mode, and not served to the HMI
+        unless keep_served_replies."""
+        served = self.on_reply is not None and not self.settings.keep_served_replies
+        return self.settings.sink == "file" and not self.private and not served
 
     @property
     def live(self) -> bool:
@@ -114,14 +177,18 @@ class ReplySink:
             return None
         rate = chunks[0].rate
         audio = np.concatenate([c.samples if c.rate == rate else resample(c.samples, c.rate, rate) for c in chunks])
-        path = self.next_path
+        path, kept = self.next_path, False
         self.next_path = None
-        if path is None and self.settings.sink == "file":
-            path = Path(self.settings.reply_dir) / f"turn-{turn:03d}.wav"
+        if path is None and self.keeps_replies:
+            path, kept = Path(self.settings.reply_dir) / f"turn-{turn:03d}.wav", True
         if self.on_reply is not None:
             self.on_reply(turn, audio, rate)
         if path is not None:
-            await asyncio.to_thread(write_wav, path, audio, rate)
+            await asyncio.to_thread(write_private, path, wav_bytes(audio, rate))
+        if kept:
+            out = self.settings
+            await asyncio.to_thread(prune_replies, out.reply_dir, out.keep_replies, out.keep_replies_hours * 3600,
+                                    time.time())
         bus.emit(AudioOut(t=time.monotonic(), turn=turn, sample_rate=rate, duration=len(audio) / rate,
                           path=str(path) if path else None))
         return str(path) if path else None

@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from cockpit.config import PrivacyPolicy
 
@@ -79,15 +79,17 @@ def _is_vin(token: str) -> bool:
     return mixed or (token[0] in "12345" and vin_check_digit_ok(token))
 
 
-def redact_text(text: str, policy: PrivacyPolicy) -> tuple[str, dict[str, int]]:
-    """Replace identifiers with typed placeholders; returns (text, {kind: count})."""
+def redact_text(text: str, policy: PrivacyPolicy,
+                replace: Callable[[str, str], str] = lambda kind, found: f"[{kind}]") -> tuple[str, dict[str, int]]:
+    """Replace identifiers with typed placeholders (``replace(kind, what was found)``; the audit log's
+    minimiser puts a salted hash there); returns (text, {kind: count})."""
     found: Counter[str] = Counter()
 
     def sub(pattern: re.Pattern[str], kind: str, text: str, keep=lambda s: True) -> str:
         def repl(m: re.Match[str]) -> str:
             if keep(m.group(0)):
                 found[kind] += 1
-                return f"[{kind}]"
+                return replace(kind, m.group(0))
             return m.group(0)
         return pattern.sub(repl, text)
 

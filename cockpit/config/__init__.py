@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from cockpit.config.base import Section
 from cockpit.config.brain import BrainSettings, CloudSettings, FastPathSettings, LocalLLMSettings, PrivacyPolicy
 from cockpit.config.vehicle import (CanFeedSettings, DriveFeedSettings, GpsdFeedSettings, NmeaFeedSettings,
                                     Place, PoiSettings, PreferenceSettings, VehicleSettings)
+from cockpit.config.privacy import PrivacySettings
 from cockpit.config.service import ServiceSettings
 from cockpit.config.skills import HomeSettings, SkillsSettings
 from cockpit.config.voice import (AecSettings, BargeInSettings, EspeakSettings, PiperSettings, PlaybackSettings,
@@ -30,7 +31,8 @@ __all__ = ["Section", "Settings", "ConfigError", "load_config", "parse_config",
            "OpenWakeWordSettings", "WakeSettings", "SphinxSettings", "WhisperSettings", "AsrSettings",
            "VehicleSettings", "Place", "PoiSettings", "PreferenceSettings", "GpsdFeedSettings", "NmeaFeedSettings",
            "CanFeedSettings", "DriveFeedSettings", "EspeakSettings", "PiperSettings", "TtsSettings",
-           "PlaybackSettings", "BargeInSettings", "AecSettings", "ServiceSettings", "SkillsSettings", "HomeSettings"]
+           "PlaybackSettings", "BargeInSettings", "AecSettings", "ServiceSettings", "SkillsSettings", "HomeSettings",
+           "PrivacySettings"]
 
 
 class SessionSettings(Section):
@@ -47,9 +49,19 @@ class SessionSettings(Section):
     long the answer may take to start without the wake phrase; 0 = always say the wake phrase."""
     confirm_window_s: float = Field(20.0, gt=1.0, le=120.0)
     """How long a read-back waits for the driver's explicit yes; later answers cancel it."""
-    audit_log: str = "out/audit.jsonl"
-    """The tamper-evident log of every side effect, refusal and cloud payload
-    (`cockpit audit verify` checks it)."""
+    state_dir: str = "out/state"
+    """The one directory where cockpit keeps the driver's data (README "What cockpit keeps"): the audit
+    log, reply audio, the per-car salt, the privacy-mode setting. Created 0700, its files 0600; in a car
+    /var/lib/cockpit (the unit's StateDirectory). `cockpit privacy show` lists what is in it."""
+    audit_log: str = "audit.jsonl"
+    """The tamper-evident log of every side effect, refusal and cloud payload (`cockpit audit verify`
+    checks it); a relative path is inside state_dir. Rotated segments sit beside it (audit.000001.jsonl, ...)."""
+    audit_segment_kb: int = Field(1024, ge=1, le=1048576)
+    """The live audit log is rotated into a closed segment when it would grow past this size, and at the
+    first entry of each new local day (so a segment never spans two days)."""
+    audit_retention_days: int = Field(30, ge=1, le=3650)
+    """Closed audit segments whose last entry is older than this are deleted; the chain records each
+    deletion (what range, when, why), so `cockpit audit verify` still proves the rest unaltered."""
 
 
 class Settings(Section):
@@ -72,6 +84,37 @@ class Settings(Section):
     service: ServiceSettings = ServiceSettings()
     skills: SkillsSettings = SkillsSettings()
     home: HomeSettings = HomeSettings()
+    privacy: PrivacySettings = PrivacySettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inside_state_dir(cls, data: Any) -> Any:
+        """Relative ``session.audit_log`` and ``audio.output.reply_dir`` name places inside
+        ``session.state_dir``: made absolute here, once, so every reader finds the same file (and a
+        dumped config loads back unchanged). Values of the wrong type are left for validation to name."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        session = _as_dict(data.get("session", {}))
+        audio = _as_dict(data.get("audio", {}))
+        output = _as_dict(audio.get("output", {})) if isinstance(audio, dict) else None
+        if not isinstance(session, dict):
+            return data
+        root = session.get("state_dir", SessionSettings.model_fields["state_dir"].default)
+        if not isinstance(root, str):
+            return data
+        log = session.get("audit_log", SessionSettings.model_fields["audit_log"].default)
+        if isinstance(log, str):
+            data["session"] = {**session, "audit_log": str((Path(root) / log).absolute())}
+        if isinstance(output, dict):
+            replies = output.get("reply_dir", OutputSettings.model_fields["reply_dir"].default)
+            if isinstance(replies, str):
+                data["audio"] = {**audio, "output": {**output, "reply_dir": str((Path(root) / replies).absolute())}}
+        return data
+
+
+def _as_dict(value: Any) -> Any:
+    return value.model_dump() if isinstance(value, Section) else value
 
 
 class ConfigError(CockpitError):

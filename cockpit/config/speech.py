@@ -37,8 +37,15 @@ class OutputSettings(Section):
     """Where replies go: the sound card, WAV files only, or nowhere."""
     device: str | int | None = None
     """Output device name (substring) or index; null picks the system default."""
-    reply_dir: str = "out/replies"
-    """Folder for reply WAVs when sink is 'file' (and for `cockpit sim --out`)."""
+    reply_dir: str = "replies"
+    """Folder for reply WAVs when sink is 'file'; a relative path is inside session.state_dir."""
+    keep_replies: int = Field(50, ge=1, le=100000)
+    """At most this many reply WAVs are kept in reply_dir: the oldest go first."""
+    keep_replies_hours: float = Field(24.0, gt=0.0, le=8760.0)
+    """Reply WAVs older than this are deleted (checked as each new one is written)."""
+    keep_served_replies: bool = False
+    """When replies go to the HMI as they are made (`cockpit run`), no WAV is kept unless this is true;
+    `cockpit sim` and `cockpit demo` write theirs as before."""
 
 
 class AudioSettings(Section):

@@ -5,6 +5,12 @@ every field the caller passed with ``extra=`` (``log.info("turn done", extra={"t
 ``exc`` / ``stack`` when there is a traceback. An extra that JSON cannot encode is written as its
 ``repr``; one named like a core field is renamed with a leading underscore rather than dropped.
 Text stays readable: non-ASCII (``"空调"``) is written as is.
+
+Minimised at rest (journald keeps these lines): every line, JSON or text, passes
+:class:`AtRestFormatter` — latitude/longitude fields and "lat, lon" in text are snapped to
+``privacy.stored_location_precision_km``, phone numbers and e-mail addresses become ``[phone]`` and
+``[email]``. What the driver says is never logged at INFO or above (a test scans every log call);
+``-v`` (DEBUG) is for a developer at a desk, not for a car.
 """
 from __future__ import annotations
 
@@ -53,9 +59,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False, default=repr)
 
 
+class AtRestFormatter(logging.Formatter):
+    """Another formatter's line, minimised: coordinate fields among the extras snapped, then phone
+    numbers, e-mail addresses and coordinates in the whole line (message, fields, traceback) replaced."""
+
+    def __init__(self, inner: logging.Formatter, precision_km: float = 1.0):
+        super().__init__()
+        self.inner, self.km = inner, precision_km
+
+    def format(self, record: logging.LogRecord) -> str:
+        from cockpit.privacy.minimise import minimise_log_text, snap_fields
+        extras = {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
+        for key, value in snap_fields(extras, self.km).items():
+            setattr(record, key, snap_fields(value, self.km) if isinstance(value, dict) else value)
+        return minimise_log_text(self.inner.format(record), self.km)
+
+
 def setup_logging(fmt: Literal["json", "text"] = "json", level: int | str = "INFO",
-                  stream: TextIO | None = None) -> logging.Handler:
-    """Send all logging to ``stream`` (default: ``sys.stderr`` at call time) in ``fmt``.
+                  stream: TextIO | None = None, precision_km: float = 1.0) -> logging.Handler:
+    """Send all logging to ``stream`` (default: ``sys.stderr`` at call time) in ``fmt``, minimised
+    (:class:`AtRestFormatter`, coordinates snapped to ``precision_km``).
 
     Replaces the root logger's handlers, so calling it again (on reload) does not duplicate lines.
     Returns the installed handler. Raises ValueError for an unknown format or level.
@@ -71,6 +94,6 @@ def setup_logging(fmt: Literal["json", "text"] = "json", level: int | str = "INF
         if not isinstance(level, int):
             raise ValueError(f"unknown log {level!r}")
     handler = logging.StreamHandler(sys.stderr if stream is None else stream)
-    handler.setFormatter(formatter)
+    handler.setFormatter(AtRestFormatter(formatter, precision_km))
     logging.basicConfig(handlers=[handler], level=level, force=True)
     return handler

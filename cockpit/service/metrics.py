@@ -83,7 +83,7 @@ class Metrics:
                 case StateChanged(state=state):
                     self.set_state(state)
         except Exception:  # a metric must never break the turn that reported it
-            log.warning("metrics: could not observe %r", event, exc_info=True)
+            log.warning("metrics: could not observe a %s event", event.type, exc_info=True)  # never its text
 
     def _turn(self, summary: TurnSummary) -> None:
         outcome = "interrupted" if summary.interrupted else "error" if summary.error else "ok"

@@ -1,158 +1,94 @@
 """The tamper-evident audit log: JSON lines, each entry carrying the hash of the one before.
 
 Every side effect, every refusal and every payload sent to a cloud model is appended. Changing,
-removing or reordering any line breaks the chain, which ``verify`` reports with the line number.
-Lines are flushed and fsync'd as they are written, so a crash or SIGTERM loses nothing decided.
+removing or reordering any line breaks the chain, which ``verify`` reports with its file and line
+(cockpit/skills/audit_chain.py). Lines are flushed and fsync'd as they are written, so a crash or
+SIGTERM loses nothing decided.
 
-Segments. A log found broken when cockpit opens it (a last line cut short by a power loss, a
-corrupt or edited line) is never rewritten: cockpit appends a new *segment*, a fresh chain whose
-first entry (kind ``audit-chain-broken``, ``prev`` = GENESIS) records each break it found — the
-line, why, and the hash of the last entry that verified. ``verify`` checks every segment on its
-own and reports each break as *recorded* (a later segment start names it: known, and the log went
-on) or *unrecorded* (nobody has seen it yet: the log is not ok). A recorded break that no longer
-matches the file (lines removed or replaced since) is unrecorded again. A later segment kind
-(size/age rotation) fits the same scheme.
+Minimised. With ``minimise`` (:meth:`AuditLog.for_settings`: cockpit/privacy/minimise.py) an entry's
+facts pass through it before they are hashed: coordinates snapped, message bodies, phone numbers and
+e-mail addresses replaced by a salted hash and a redacted preview.
+
+Segments and rotation. The live file is rotated into a closed segment (``audit.000001.jsonl``, ...)
+when it reaches ``segment_bytes`` and at the first entry of a new local day; the new live file's
+first entry (``audit-rotated``) chains to the closed segment's last hash. Retention deletes closed
+segments whose last entry is older than ``retention_days``; :meth:`purge` does the same for the
+driver (``cockpit privacy purge``). Each deletion is first recorded in the chain (``audit-removed``:
+which files, how many entries, first and last time, the hash the next entry chains to, why, by whom),
+so ``verify`` still proves that nothing kept was altered.
+
+Breaks. A log found broken when cockpit opens it (a last line cut short by a power loss, a corrupt or
+edited line) is never rewritten: cockpit appends a new *segment*, a fresh chain whose first entry
+(``audit-chain-broken``, ``prev`` = GENESIS) records each break it found — file, line, why, and the
+hash of the last entry that verified.
 
 Fail closed. A write that fails (disk full, permissions, read-only file system, a path that is
 not a file) raises ``AuditUnavailable``; the gate then refuses transactions and reports the
 outage once. After a failed write the log is checked again before the next one, so a half-written
-line becomes a recorded break. The file is created 0600 and a directory cockpit creates 0700.
+line becomes a recorded break. Files are created 0600 and directories cockpit creates 0700. Another
+process changing the log (a purge from the command line) is noticed under the shared lock and the
+log is checked again before the next entry.
 """
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import os
 import threading
 import time
-from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from cockpit.errors import CockpitError
+from cockpit.skills import audit_files as files
+from cockpit.skills.audit_chain import (GENESIS, REMOVED, ROTATED, SEGMENT, Break, Verdict, describe, digest,
+                                        verify_lines, verify_stream)
+from cockpit.state import open_private
 
-GENESIS = "0" * 64
-SEGMENT = "audit-chain-broken"
-"""Kind of the first entry of a segment that begins after a break."""
+DAY_S = 86400.0
 
 
 class AuditUnavailable(CockpitError):
     code = "audit-write-failed"
 
 
-def _digest(prev: str, body: dict[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev + canonical).encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Break:
-    line: int
-    """1-based line number of the first entry of a segment that does not verify."""
-    problem: str
-    recorded: bool
-    """A later segment start records this break."""
-
-
-@dataclass(frozen=True)
-class Verdict:
-    ok: bool
-    """No unrecorded break."""
-    entries: int
-    """Entries that verify, over all segments."""
-    problem: str = ""
-    line: int | None = None
-    """The first unrecorded break's line and problem."""
-    breaks: tuple[Break, ...] = ()
-    segments: int = 1
-    last_hash: str = GENESIS
-    """Hash of the last entry of the last segment, if it verifies (the next entry chains to it)."""
-    last_verified: str = GENESIS
-    """Hash of the last entry of the last segment that verifies, broken or not."""
-
-
-@dataclass
-class _Segment:
-    start: int  # line of its first entry
-    entries: int = 0
-    last_hash: str = GENESIS
-    broken: tuple[int, str] | None = None  # (line, problem)
-    records: tuple[dict, ...] = ()  # the breaks its start entry records
-
-
-def _check_line(line: str, prev: str) -> tuple[dict | None, str]:
-    """The entry if it verifies after ``prev``, else (None, why)."""
-    try:
-        entry = json.loads(line)
-        body = {k: entry[k] for k in ("at", "kind", "data", "prev")}
-    except (ValueError, KeyError, TypeError):
-        return None, "not a well-formed audit entry (cut short or corrupt)"
-    if entry["prev"] != prev:
-        return None, "chain broken: an entry before it was removed or reordered"
-    if _digest(prev, body) != entry.get("hash"):
-        return None, "entry was altered after it was written"
-    return entry, ""
-
-
-def _is_segment_start(line: str) -> dict | None:
-    try:
-        entry = json.loads(line)
-    except ValueError:
-        return None
-    if isinstance(entry, dict) and entry.get("kind") == SEGMENT and entry.get("prev") == GENESIS:
-        return entry
-    return None
-
-
-def verify_lines(lines: Iterator[str]) -> Verdict:
-    """Check every segment of a log given as lines (see the module docstring)."""
-    segments: list[_Segment] = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        start = _is_segment_start(line)
-        if not segments or start is not None:
-            segments.append(_Segment(n, records=tuple((start or {}).get("data", {}).get("breaks", ()))))
-        seg = segments[-1]
-        if seg.broken is not None:
-            continue  # the rest of a broken segment cannot be checked
-        entry, why = _check_line(line, seg.last_hash)
-        if entry is None:
-            seg.broken = (n, why)
-        else:
-            seg.entries, seg.last_hash = seg.entries + 1, entry["hash"]
-    found = {s.broken[0]: s.broken[1] for s in segments if s.broken is not None}
-    breaks, stale = [], []
-    for i, seg in enumerate(segments):
-        later = [r for s in segments[i + 1:] for r in s.records if isinstance(r, dict)]
-        if seg.broken is not None:
-            breaks.append(Break(seg.broken[0], seg.broken[1], any(r.get("line") == seg.broken[0] for r in later)))
-        for record in seg.records:  # a record must still match the file
-            line = record.get("line") if isinstance(record, dict) else None
-            if line not in found or line >= seg.start:
-                stale.append(Break(seg.start, f"records a break at line {line} that is not there: lines were "
-                                   "removed or replaced since", recorded=False))
-    breaks = sorted(breaks + stale, key=lambda b: b.line)
-    unrecorded = [b for b in breaks if not b.recorded]
-    last = segments[-1] if segments else _Segment(0)
-    return Verdict(not unrecorded, sum(s.entries for s in segments), unrecorded[0].problem if unrecorded else "",
-                   unrecorded[0].line if unrecorded else None, tuple(breaks), max(1, len(segments)),
-                   last.last_hash if last.broken is None else GENESIS, last.last_hash)
+def _iso(at: float | None) -> str | None:
+    return None if at is None else datetime.fromtimestamp(at).astimezone().isoformat(timespec="seconds")
 
 
 class AuditLog:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, segment_bytes: int | None = None, retention_days: float | None = None,
+                 minimise: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                 clock: Callable[[], float] = time.time):
+        """``segment_bytes``/``retention_days``: None never rotates by size / never deletes; ``minimise``
+        rewrites each entry's facts before they are hashed; ``clock``: wall-clock seconds (entries' ``at``)."""
         self.path = Path(path)
+        self.segment_bytes, self.retention_days, self.minimise, self.clock = segment_bytes, retention_days, minimise, clock
         self._lock = threading.Lock()
-        self._prev: str | None = None  # None: not opened (or a write failed): check before writing
+        self._prev: str | None = None  # None: not opened (or a write failed, or another process wrote): check first
+        self._left: tuple[int, int] | None = None  # (inode, size) of the live file as this process left it
+        self._first_day: tuple[int, str | None] | None = None  # (inode, local date of its first entry)
         self.opened: Verdict | None = None
         """What ``open`` found the last time it checked the log (breaks it recorded included)."""
 
+    @classmethod
+    def for_settings(cls, settings: Any) -> "AuditLog":
+        """The car's audit log: ``session.audit_log`` in the state dir, rotated, retained, minimised."""
+        from cockpit.privacy.minimise import Minimiser
+        s = settings.session
+        return cls(s.audit_log, segment_bytes=s.audit_segment_kb * 1024, retention_days=s.audit_retention_days,
+                   minimise=Minimiser.for_settings(settings))
+
+    # -- opening and appending ---------------------------------------------------------------------
     def open(self) -> Verdict:
         """Check the log before writing to it; a broken chain gets a new segment that records each
-        unrecorded break. Returns what was found. Raises AuditUnavailable if it cannot be written."""
-        with self._lock:
-            return self._open()
+        unrecorded break; segments past retention are deleted. Returns what was found. Raises
+        AuditUnavailable if it cannot be written."""
+        with self._lock, self._guard():
+            verdict = self._open()
+            self._expire()
+            return verdict
 
     def _open(self) -> Verdict:
         verdict = self.verify()
@@ -161,77 +97,170 @@ class AuditLog:
             self._append_bytes(b"")  # can it be written? (creates it 0600 if absent)
             self._prev = verdict.last_hash
             return verdict
-        lines = [b for b in verdict.breaks if not b.recorded]
-        data = {"breaks": [{"line": b.line, "why": b.problem} for b in lines], "verified_entries": verdict.entries,
-                "after_hash": verdict.last_verified}
+        live = self.path.name
+        data = {"breaks": [{"line": b.line, "why": b.problem, **({"file": b.file} if b.file != live else {})}
+                           for b in verdict.breaks if not b.recorded],
+                "verified_entries": verdict.entries, "after_hash": verdict.last_verified}
         self._write(GENESIS, SEGMENT, data)
         return verdict
 
     def append(self, kind: str, **data: Any) -> dict[str, Any]:
         """Record one decision: ``kind`` (tool-executed, tool-refused, cloud-payload, ...) and its facts.
         Raises AuditUnavailable when it cannot be written."""
-        with self._lock:
-            if self._prev is None:
-                self._open()
+        if self.minimise is not None:
+            try:
+                data = self.minimise(data)
+            except OSError as exc:
+                raise self._unavailable(exc) from None
+        with self._lock, self._guard():
+            self._sync()
+            if self._rotate_if_due():
+                self._expire()
             assert self._prev is not None
             return self._write(self._prev, kind, data)
 
+    def _sync(self) -> None:
+        """Open the log unless this process wrote its last line (another may have purged or appended)."""
+        if self._prev is not None and self._identity() == self._left:
+            return
+        self._open()
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_ino, st.st_size
+
     def _write(self, prev: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
-        body = {"at": time.time(), "kind": kind, "data": data, "prev": prev}
-        entry = {**body, "hash": _digest(prev, body)}
-        self._append_bytes((json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode("utf-8"))
+        body = {"at": self.clock(), "kind": kind, "data": data, "prev": prev}
+        body = json.loads(json.dumps(body, ensure_ascii=False, default=str))  # hashed exactly as it is stored
+        entry = {**body, "hash": digest(prev, body)}
+        self._append_bytes((json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
         self._prev = entry["hash"]
         return entry
 
     def _append_bytes(self, line: bytes) -> None:
-        """Append ``line`` and fsync (after a newline if the last line was cut short); AuditUnavailable
-        when that fails. The file is created 0600, a directory cockpit creates 0700."""
+        """Append ``line`` and fsync (after a newline if the last line was cut short). The file is created
+        0600, a directory cockpit creates 0700."""
+        fd = open_private(self.path, os.O_RDWR | os.O_APPEND)
         try:
-            if not self.path.parent.exists():
-                os.makedirs(self.path.parent, mode=0o700, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                size = os.fstat(fd).st_size
-                if line and size and os.pread(fd, 1, size - 1) != b"\n":  # a line cut short: never join it
-                    line = b"\n" + line
-                if line and os.write(fd, line) != len(line):
+            size = os.fstat(fd).st_size
+            if line and size and os.pread(fd, 1, size - 1) != b"\n":  # a line cut short: never join it
+                line = b"\n" + line
+            if line:
+                if os.write(fd, line) != len(line):
                     raise OSError(28, "short write (disk full?)")
                 os.fsync(fd)
-            finally:
-                os.close(fd)
+            st = os.fstat(fd)
+            self._left = (st.st_ino, st.st_size)
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Hold the log's lock; any OSError meanwhile becomes AuditUnavailable (and the log is checked
+        again before the next write)."""
+        try:
+            with files.locked(self.path):
+                yield
         except OSError as exc:
-            self._prev = None  # check the file again before the next write
-            raise AuditUnavailable(f"cannot write the audit log {self.path}: {exc.strerror or exc}",
-                                   hint="free disk space, fix permissions or point session.audit_log at a "
-                                        "writable file; transactions are refused until it can be written") from None
+            self._prev = None
+            raise self._unavailable(exc) from None
+
+    def _unavailable(self, exc: OSError) -> AuditUnavailable:
+        return AuditUnavailable(f"cannot write the audit log {self.path}: {exc.strerror or exc}",
+                                hint="free disk space, fix permissions or point session.audit_log at a writable "
+                                     "file; transactions are refused until it can be written")
+
+    # -- rotation, retention, purge ----------------------------------------------------------------
+    def _rotate_if_due(self) -> bool:
+        if not self.path.is_file():
+            return False
+        st = os.stat(self.path)
+        if st.st_size == 0:
+            return False
+        if self.segment_bytes is not None and st.st_size >= self.segment_bytes:
+            return self._rotate(f"the live file reached {st.st_size} bytes (session.audit_segment_kb)")
+        if self._first_day is None or self._first_day[0] != st.st_ino:
+            first = files.first_at(self.path)
+            self._first_day = (st.st_ino, None if first is None else datetime.fromtimestamp(first).date().isoformat())
+        today = datetime.fromtimestamp(self.clock()).date().isoformat()
+        if self._first_day[1] is not None and self._first_day[1] != today:
+            return self._rotate(f"a new day ({today})")
+        return False
+
+    def _rotate(self, why: str) -> bool:
+        """Close the live file as the next segment; the new live file starts chained to its last entry."""
+        closed = files.segment_name(self.path, files.next_sequence(self.path))
+        os.rename(self.path, closed)
+        files.fsync_dir(self.path.parent)
+        assert self._prev is not None
+        self._write(self._prev, ROTATED, {"previous": closed.name, "why": why})
+        return True
+
+    def _expire(self) -> dict[str, Any] | None:
+        if self.retention_days is None:
+            return None
+        days = self.retention_days
+        return self._remove_before(self.clock() - days * DAY_S, f"older than session.audit_retention_days ({days:g})",
+                                   "retention")
+
+    def purge(self, before: float | None, why: str, by: str) -> dict[str, Any] | None:
+        """Delete every closed segment whose last entry is older than ``before`` (None: everything, the live
+        file rotated first); the chain records what went. Returns the ``audit-removed`` entry's data, or None
+        when nothing was old enough."""
+        with self._lock, self._guard():
+            self._sync()
+            live_last = files.facts(self.path).last_at if self.path.is_file() else None
+            if live_last is not None and (before is None or live_last < before):
+                self._rotate("purged by the driver")
+            return self._remove_before(float("inf") if before is None else before, why, by)
+
+    def _remove_before(self, cutoff: float, why: str, by: str) -> dict[str, Any] | None:
+        """Delete the oldest closed segments whose last entry is before ``cutoff`` (a prefix: the chain's
+        start moves forward), after recording them. Returns the record's data (None: nothing went)."""
+        self._sync()
+        segments = files.closed_segments(self.path)
+        gone = []
+        for _, path in segments:
+            facts = files.facts(path)
+            if facts.last_at is None or facts.last_at >= cutoff:
+                break
+            gone.append(facts)
+        if not gone:
+            return None
+        # the hash the first kept entry chains to: the next segment's, else the live file's, else (an empty
+        # live file) this record's own prev, for the record is then the first line
+        after = files.facts(segments[len(gone)][1] if len(gone) < len(segments) else self.path)
+        assert self._prev is not None
+        removal = {"files": [f.path.name for f in gone], "entries": sum(f.entries for f in gone),
+                   "first": _iso(gone[0].first_at), "last": _iso(gone[-1].last_at),
+                   "last_hash": after.first_prev or self._prev, "why": why, "by": by}
+        self._write(self._prev, REMOVED, removal)
+        for f in gone:
+            f.path.unlink()
+        files.fsync_dir(self.path.parent)
+        return removal
+
+    # -- reading -----------------------------------------------------------------------------------
+    def files(self) -> list[Path]:
+        """The log's files, oldest first (closed segments, then the live file)."""
+        return files.log_files(self.path)
 
     def entries(self) -> Iterator[dict[str, Any]]:
-        """Every well-formed entry (a corrupt line is skipped; ``verify`` reports it)."""
-        for line in self._lines():
+        """Every well-formed entry, oldest first (a corrupt line is skipped; ``verify`` reports it)."""
+        for line in files.lines(self.files()):
             try:
-                entry = json.loads(line)
+                entry = json.loads(line.text)
             except ValueError:
                 continue
             if isinstance(entry, dict):
                 yield entry
 
-    def _lines(self) -> Iterator[str]:
-        if not self.path.is_file():  # absent, or a device/directory: nothing to read
-            return
-        with open(self.path, encoding="utf-8", errors="replace") as fh:
-            yield from fh
-
     def verify(self) -> Verdict:
-        return verify_lines(self._lines())
+        return verify_stream(files.lines(self.files()))
 
 
-def describe(path: str | Path, verdict: Verdict) -> str:
-    """The verdict in words: the first line says ok or TAMPERED, then one line per break."""
-    if verdict.ok:
-        first = f"{path}: ok, {verdict.entries} entries, " + (
-            "chain intact" if not verdict.breaks else f"{verdict.segments} segments, every break recorded")
-    else:
-        first = (f"{path}: TAMPERED at line {verdict.line}: {verdict.problem} "
-                 f"({verdict.entries} entries verify)")
-    return "\n".join([first] + [f"  {'recorded' if b.recorded else 'UNRECORDED'} break at line {b.line}: {b.problem}"
-                                for b in verdict.breaks])
+__all__ = ["AuditLog", "AuditUnavailable", "Break", "GENESIS", "REMOVED", "ROTATED", "SEGMENT", "Verdict",
+           "describe", "verify_lines", "verify_stream"]
