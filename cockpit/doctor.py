@@ -258,6 +258,29 @@ def audit_check(settings) -> Check:
                  "that records the break (audit-chain-broken)")
 
 
+def state_check(settings) -> Check:
+    """The state dir (session.state_dir): every file 0600 and directory 0700, nothing the inventory does
+    not list (README "What cockpit keeps")."""
+    from cockpit.privacy.inventory import scan, unlisted
+    from cockpit.state import StateDir, too_wide
+    root = StateDir.of(settings).root
+    if not root.exists():
+        return Check("state dir", True, f"{root}: not made yet (0700 when it is)")
+    if not root.is_dir():
+        return Check("state dir", False, f"{root} is not a directory", "point session.state_dir at a directory")
+    wide = [str(p) for p in [root, *scan(settings)] if too_wide(p)]
+    if wide:
+        return Check("state dir", False, f"readable by others: {', '.join(wide[:5])}" + (" ..." if len(wide) > 5 else ""),
+                     f"chmod -R go= {root} (cockpit creates files 0600 and directories 0700; these were made "
+                     "by something else or an older version)")
+    strays = unlisted(settings)
+    if strays:
+        return Check("state dir", False, f"not in the inventory: {', '.join(strays[:5])}",
+                     "cockpit privacy show lists what belongs there; move the rest out of session.state_dir")
+    files = [p for p in scan(settings) if p.is_file()]
+    return Check("state dir", True, f"{root}: {len(files)} file(s), all 0600 (cockpit privacy show)")
+
+
 def skill_checks(settings) -> list[Check]:
     """Plug-ins (each skipped one), MCP servers (connected, with their tools), Home Assistant (its API answers
     with the token), and any skills.policy override that was ignored for trying to loosen a tool."""

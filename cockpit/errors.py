@@ -118,6 +118,7 @@ REGISTRY: dict[str, ErrorCode] = _table(
      "the audit log cannot be written (disk full, permissions, read-only): fix session.audit_log"),
     ("audit-write-failed", "tool", "degraded", "", "the audit log cannot be written: fix session.audit_log's disk"),
     ("audit-chain-broken", "setup", "degraded", "", "cockpit audit verify shows the first bad line; a new segment began"),
+    ("privacy-bad-date", "setup", "fault", "", "cockpit privacy purge --before takes YYYY-MM-DD or YYYY-MM-DDTHH:MM"),
     # -- skills from outside: plug-ins, MCP servers, Home Assistant ------------------------------
     ("plugin-failed", "setup", "degraded", "", "a skill plug-in (or one of its tools) was skipped: cockpit doctor "
      "names it and why; the car runs without it"),

@@ -338,6 +338,15 @@ class ConfirmationSettled(Event):
     """Who settled it: voice | hmi-confirm | hmi-cancel | typed | none (it expired unanswered)"""
 
 
+@event
+class PrivacyModeChanged(Event):
+    """Privacy mode went on or off (the driver's "privacy mode on/off"): while it is on, cockpit keeps no
+    conversation history, never uses the cloud tier and writes no reply audio."""
+
+    type: ClassVar[str] = "privacy-mode"
+    on: bool
+
+
 @dataclass(frozen=True, slots=True)
 class PlaceMark:
     """One place an answer named, as a map shows it."""

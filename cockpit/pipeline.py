@@ -35,6 +35,7 @@ from cockpit.config import Settings
 from cockpit.errors import CockpitError, spoken
 from cockpit.events import (BargeIn, ConfirmationAsked, ConfirmationSettled, ErrorRaised, ReplyText, Route, SpeechEnded, Stage, StackReady, StateChanged,
                             ToolCall, Transcript, TurnSummary, WakeDetected)
+from cockpit.privacy.controls import DriverPrivacy
 from cockpit.session import Trigger, TurnState, advance
 from cockpit.skills.audit import AuditLog
 from cockpit.skills.gate import ToolGate
@@ -79,7 +80,7 @@ class Assistant:
         self.bus = bus or EventBus()
         self.car = Car(settings.vehicle, vehicle=vehicle)
         self.vehicle = self.car.vehicle
-        self.audit = AuditLog(settings.session.audit_log)
+        self.audit = AuditLog.for_settings(settings)  # in the state dir: rotated, retained, minimised
         # built-ins + plug-ins + the house (their phrases join the recogniser's grammar); MCP tools at prepare
         self.skills = SkillSet(settings, self.audit, self.bus.emit, registry=registry, signals=self.vehicle.signals,
                                drive=lambda: self.car.drive)
@@ -98,6 +99,9 @@ class Assistant:
         self.listener = Listener(settings, self.bus.emit, grammars=grammars, player=self.sink.player)
         self.gate = ToolGate(self.registry, self.skill_context, self.audit, self.bus, settings.session.confirm_window_s)
         self.brain = Brain(settings, self.fastpath, self.registry, self.gate, self.bus, self.vehicle_context, self.audit)
+        self.privacy = DriverPrivacy(settings, self.bus.emit, router=self.brain.router, sink=self.sink,
+                                     histories=[tier.history for tier in self.brain.tiers.values()])
+        self.skill_context.privacy = self.privacy  # privacy mode, forget today (skills/builtin/privacy.py)
         self.state = TurnState.IDLE
         self.ready: StackReady | None = None
         """What runs, as loaded (set by prepare)."""

@@ -83,9 +83,11 @@ class History:
     def __init__(self, turns: int, ttl_s: float, clock: Callable[[], float] = time.monotonic):
         self._items: list[Exchange] = []
         self.turns, self.ttl_s, self.clock = max(turns, 0), ttl_s, clock
+        self.paused = False
+        """Privacy mode: nothing is added (cockpit/privacy/controls.py)."""
 
     def add(self, user: str, assistant: str) -> None:
-        if not self.turns:
+        if not self.turns or self.paused:
             return
         if len(self._items) >= self.turns:
             del self._items[:max(1, self.turns // 2)]
@@ -99,6 +101,12 @@ class History:
         for ex in self._items:
             out += [{"role": "user", "content": ex.user}, {"role": "assistant", "content": ex.assistant}]
         return out
+
+    def forget_since(self, at: float) -> int:
+        """Drop the exchanges made at or after ``at`` (this clock; -inf: all); returns how many went."""
+        kept = [ex for ex in self._items if ex.at < at]
+        gone, self._items = len(self._items) - len(kept), kept
+        return gone
 
 
 class PromptBuilder:

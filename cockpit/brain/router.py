@@ -27,6 +27,8 @@ class Router:
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s, clock=clock)
         self.online = True
         """The car's connectivity as the head unit reports it (HMI API); offline skips the cloud."""
+        self.private = False
+        """Privacy mode (cockpit/privacy/controls.py): the cloud is skipped."""
 
     @property
     def tiers(self) -> tuple[str, ...]:
@@ -36,6 +38,9 @@ class Router:
     def order(self) -> tuple[list[str], str]:
         """The tiers to try for this turn, and why (for the turn summary)."""
         tiers = list(ORDER[self.mode])
+        if "cloud" in tiers and self.private:
+            tiers.remove("cloud")
+            return tiers, f"{self.mode}; cloud skipped: privacy mode"
         if "cloud" in tiers and not self.online:
             tiers.remove("cloud")
             return tiers, f"{self.mode}; cloud skipped: the car is offline"

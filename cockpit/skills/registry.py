@@ -71,6 +71,8 @@ class SkillContext:
     """The rest of the route being driven, car first, when there is one."""
     preferences: PreferenceSettings = field(default_factory=PreferenceSettings)
     poi_settings: PoiSettings = field(default_factory=PoiSettings)
+    privacy: Any = None
+    """The driver's privacy controls (cockpit.privacy.controls.DriverPrivacy) when an assistant runs."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.pois, PoiStore):

@@ -1,10 +1,10 @@
 """The built-in tools, one module per area, and the registry that holds them all."""
 from __future__ import annotations
 
-from cockpit.skills.builtin import climate, commerce, comms, media, navigation, nearby, status, windows
+from cockpit.skills.builtin import climate, commerce, comms, media, navigation, nearby, privacy, status, windows
 from cockpit.skills.registry import Registry
 
-AREAS = (climate, windows, media, navigation, nearby, status, commerce, comms)
+AREAS = (climate, windows, media, navigation, nearby, status, commerce, comms, privacy)
 """Each module exposes ``TOOLS``; registration order is the order tools appear in prompts."""
 
 

@@ -1,0 +1,99 @@
+"""`cockpit privacy show | purge | prove`: the driver's own view of what the car keeps, and erasing it.
+
+``purge`` works beside a running ``cockpit run``: the audit log's lock keeps their writes apart, and
+the daemon checks the log again before its next entry. Conversation history lives only in the
+daemon's memory: say "forget what I said today", or restart it.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+from cockpit.errors import CockpitError
+
+BAD_DATE = "privacy-bad-date"
+
+
+def parse_before(text: str) -> datetime:
+    """``YYYY-MM-DD`` (local midnight) or an ISO date-time; a clear error otherwise."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CockpitError(f"--before {text!r} is not a date", code=BAD_DATE,
+                           hint="give a date as YYYY-MM-DD (e.g. 2026-06-01: everything before that day) or "
+                                "YYYY-MM-DDTHH:MM") from None
+    return when if when.tzinfo is not None else when.astimezone()
+
+
+def show(settings: Any, as_json: bool = False, as_markdown: bool = False) -> int:
+    from cockpit.privacy.controls import MODE_FILE
+    from cockpit.privacy.inventory import markdown, measure
+    from cockpit.state import StateDir
+    if as_markdown:
+        print(markdown(settings))
+        return 0
+    rows = measure(settings)
+    root = StateDir.of(settings).root
+    mode_file = root / MODE_FILE
+    mode = json.loads(mode_file.read_text(encoding="utf-8")).get("privacy_mode") if mode_file.is_file() else None
+    if as_json:
+        print(json.dumps({"state_dir": str(root.absolute()), "privacy_mode": mode, "kept": rows}, ensure_ascii=False))
+        return 0
+    print(f"state dir: {root.absolute()}  (privacy mode: {'on' if mode else 'off'})")
+    for row in rows:
+        print(f"\n{row['what']}\n  where:    {row['where']}\n  how long: {row['how_long']}\n  who:      {row['who']}")
+        if row["files"]:
+            print(f"  now:      {row['files']} file(s), {row['bytes']:,} bytes, oldest {row['oldest']}")
+    return 0
+
+
+def purge(settings: Any, before: str | None, everything: bool) -> int:
+    """Delete the audit segments and reply WAVs older than ``before`` (or all of it, and a new salt)."""
+    from cockpit.audio.output import remove_replies
+    from cockpit.privacy.minimise import SALT_FILE, Salt
+    from cockpit.skills.audit import AuditLog
+    from cockpit.state import StateDir
+    if everything:
+        cutoff, why = None, "the driver purged everything (cockpit privacy purge --all)"
+    else:
+        when = parse_before(before or "")
+        cutoff, why = when.timestamp(), f"the driver purged everything before {when.isoformat()} (cockpit privacy purge)"
+    audit = AuditLog.for_settings(settings)
+    removed = audit.purge(cutoff, why, by="driver")
+    replies = remove_replies(settings.audio.output.reply_dir, before=cutoff)
+    if everything:
+        Salt(StateDir.of(settings).path(SALT_FILE)).forget()
+    if removed:
+        print(f"audit log: removed {removed['entries']} entries in {len(removed['files'])} segment(s) "
+              f"({removed['first']} to {removed['last']}); the chain records it")
+    else:
+        print("audit log: nothing that old" + (" (the newest day stays until it closes)" if not everything else ""))
+    print(f"reply audio: removed {replies} file(s)" + ("; a new salt will be made" if everything else ""))
+    verdict = audit.verify()
+    print(f"audit log now: {'ok' if verdict.ok else 'TAMPERED'}, {verdict.entries} entries in {len(verdict.files)} file(s)")
+    return 0 if verdict.ok else 1
+
+
+def prove(settings: Any, value: str) -> int:
+    """Which audit entries sealed ``value`` (a message the driver reveals, a phone number, an address)."""
+    from cockpit.privacy.minimise import SALT_FILE, Salt, seals_of
+    from cockpit.skills.audit import AuditLog
+    from cockpit.state import StateDir
+    salt = Salt(StateDir.of(settings).path(SALT_FILE))
+    if not salt.path.is_file():
+        print("no salt in the state dir: nothing was sealed (or everything was purged)", file=sys.stderr)
+        return 1
+    seals = {seal: kind for kind, seal in seals_of(salt.key(), value).items()}
+    hits = 0
+    for entry in AuditLog(settings.session.audit_log).entries():
+        text = json.dumps(entry.get("data"), ensure_ascii=False)
+        for seal, kind in seals.items():
+            if seal in text:
+                hits += 1
+                when = datetime.fromtimestamp(entry["at"]).astimezone().isoformat(timespec="seconds")
+                print(f"{when}  {entry.get('kind')}  {entry['data'].get('tool', '')}  sealed as {kind}  {entry['hash'][:16]}")
+    if not hits:
+        print("no audit entry sealed exactly that value", file=sys.stderr)
+    return 0 if hits else 1
