@@ -95,6 +95,8 @@ class ReplySink:
         """Called with (turn, samples, rate) for every reply's whole audio (the HMI API sends it on)."""
         self.private = False
         """Privacy mode: no reply is kept in reply_dir (cockpit/privacy/controls.py)."""
+        self.skip_once = False
+        """Keep not even this turn's reply ("forget what I said today" ran in it)."""
 
     @property
     def keeps_replies(self) -> bool:
@@ -179,8 +181,9 @@ class ReplySink:
         audio = np.concatenate([c.samples if c.rate == rate else resample(c.samples, c.rate, rate) for c in chunks])
         path, kept = self.next_path, False
         self.next_path = None
-        if path is None and self.keeps_replies:
+        if path is None and self.keeps_replies and not self.skip_once:
             path, kept = Path(self.settings.reply_dir) / f"turn-{turn:03d}.wav", True
+        self.skip_once = False
         if self.on_reply is not None:
             self.on_reply(turn, audio, rate)
         if path is not None:

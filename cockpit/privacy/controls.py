@@ -88,6 +88,7 @@ class DriverPrivacy:
         at = self.monotonic() - since_midnight
         exchanges = sum(history.forget_since(at) for history in self.histories)
         replies = remove_replies(self.sink.settings.reply_dir, since=midnight.timestamp())
+        self.sink.skip_once = True  # nor the reply that says it is done
         return Forgotten(exchanges, replies)
 
     def report(self) -> dict[str, Any]:
