@@ -226,6 +226,10 @@ class CloudLLM:
         """Nothing to warm on a remote server (``supports_prefill`` is False)."""
         return 0.0
 
+    def fits_static(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> bool:
+        """The server's context window is not known here; nothing static is added for a cloud model."""
+        return True
+
     def prefill_soon(self, messages: list[dict], tools: list[dict] | None, upto: str) -> None:
         """Nothing to evaluate ahead on a remote server (``supports_prefill`` is False)."""
         return None

@@ -172,8 +172,11 @@ class ContextFacts:
 
     @classmethod
     def of(cls, context: str) -> "ContextFacts":
-        body = re.sub(r"^\s*vehicle\s*(?:\([^)]*\))?\s*:\s*", "", context, flags=re.I).strip().rstrip(".")
-        items = {_plain(part) for part in re.split(r",\s+", body) if len(part.strip()) > 3}
+        """From a context line (or several, one a line: the real one and the prompt's example)."""
+        items: set[str] = set()
+        for line in context.splitlines():
+            body = re.sub(r"^\s*vehicle\s*(?:\([^)]*\))?\s*:\s*", "", line, flags=re.I).strip().rstrip(".")
+            items |= {_plain(part) for part in re.split(r",\s+", body) if len(part.strip()) > 3}
         values = {_norm_value(v) for v in _VALUE.findall(context)}
         coords = tuple(c for c in _COORD.findall(context))
         return cls(frozenset(items), frozenset(values), coords)
@@ -232,7 +235,9 @@ _WIDE_ENDS = "。！？"
 _CLOSERS = "\"')]}”’"
 _ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "jr", "sr", "prof", "vs", "approx", "ca", "e.g", "i.e", "etc", "no"}
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
-_TOOLISH = re.compile(r"<\s*/?\s*tool|\btool_call\b|[{}]|\b[a-z]+_[a-z_]+\b|\"name\"\s*:")
+_TOOLISH = re.compile(r"<\s*/?\s*tool|\btool_call\b|\btools?\b|[{}]|\b[a-z]+_[a-z_]+\b|\"name\"\s*:")
+"""Tags, JSON, snake_case names and the word "tool": the driver never hears about the machinery
+(a small model echoes the repair prompt: "Your tool call was rejected")."""
 
 
 def _sentence_end(buf: str, final: bool) -> int | None:

@@ -10,9 +10,9 @@ the sentence and token caps (driving: shorter) stop the model.
 
 How a turn runs, on an engine that ``supports_grammar`` (llama.cpp):
 
-* Words that look like a command (:func:`~cockpit.brain.guards.looks_like_command`), or every turn
-  with ``tool_choice: required``: the first round is constrained to one call among the tools or
-  "none". "none" lets the model answer in words in the next round.
+* Words that look like a command (:func:`~cockpit.brain.guards.looks_like_command`): the first
+  round is constrained to one call among the tools or "none"; "none" lets the model answer in
+  words in the next round. With ``tool_choice: required`` every first round must call a tool.
 * A claimed action with no call behind it ("I've turned up the volume") is dropped. With
   ``brain.claim_retry`` (off by default: a small model then acts on chit-chat), a free round that
   claimed one is tried once more, constrained the same way.
@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
@@ -34,7 +35,7 @@ from cockpit.brain.cloud import is_garbled
 from cockpit.brain.gbnf import NONE_SCHEMA, NONE_TOOL, tool_call_grammar
 from cockpit.brain.guards import Dropped, ReplyGuard, Spoken, Verdict, is_question, looks_like_command, moving
 from cockpit.brain.privacy import PrivacyReport, filter_payload
-from cockpit.brain.prompt import History, PromptBuilder
+from cockpit.brain.prompt import EXAMPLE_CONTEXT, History, PromptBuilder, example_turns
 from cockpit.brain.toolcall import CallInvalid, CallReady, Speech, ToolCallParser, repair_prompt
 from cockpit.config import BrainSettings, PrivacyPolicy
 from cockpit.errors import spoken as spoken_fallback
@@ -42,6 +43,8 @@ from cockpit.events import Stage, ToolCall
 from cockpit.skills.policy import MOVING_KMH
 from cockpit.skills.registry import Registry
 from cockpit.trace import TurnTrace
+
+log = logging.getLogger(__name__)
 
 WORDS_GO_HERE = "\u2063"
 """An invisible separator standing in for the driver's words while the prompt is prefilled."""
@@ -75,6 +78,9 @@ class LLM(Protocol):
                 max_tokens: int = ..., **options: Any) -> AsyncIterator[str]: ...
 
     def warm(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> float: ...
+
+    def fits_static(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> bool:
+        """Does this static prefix leave at least half of the context window for the turns?"""
 
     def prefill_soon(self, messages: list[dict], tools: list[dict] | None,
                      upto: str) -> "asyncio.Future[float] | None": ...
@@ -115,7 +121,7 @@ class LlmTier:
         self.settings = settings
         self.registry = registry
         self.llm = engine
-        self.prompt = PromptBuilder()
+        self.prompt = PromptBuilder(examples=example_turns(registry.names()))
         self.history = history
         self.privacy = privacy
         """When set (cloud), every payload is filtered before it leaves the car."""
@@ -125,6 +131,8 @@ class LlmTier:
         self.last_report: PrivacyReport | None = None
         self.on_payload: Callable[[PrivacyReport, int], None] | None = None
         """Called with the privacy report of every payload that leaves the car (for the audit)."""
+        self._examples = False
+        """Worked examples in the static prefix: where it is cached (local) and fits (``prepare``)."""
         self._sync_tools()
 
     def _sync_tools(self) -> None:
@@ -136,14 +144,24 @@ class LlmTier:
         self.tools = [*self.registry.schemas(), *([NONE_SCHEMA] if self.llm.supports_grammar else [])]
         """The tools as the model is told of them: the registry's, and the "none" choice where a
         grammar can offer it."""
-        self._required = (tool_call_grammar(self.registry, allow_none=True)
-                          if self.llm.supports_grammar and len(self.registry) else None)
-        """One call among the tools or "none", for rounds that must act (None: the engine cannot)."""
+        grammars = self.llm.supports_grammar and len(self.registry)
+        self._required = tool_call_grammar(self.registry, allow_none=True) if grammars else None
+        """One call among the tools or "none": command-like words, the claim retry (None: the engine cannot)."""
+        self._always = tool_call_grammar(self.registry) if grammars and self.settings.tool_choice == "required" else None
+        """One call among the tools, no way out: ``tool_choice: required``."""
+        self.prompt.examples = example_turns(self.registry.names()) if self._examples else []  # only tools that exist
 
     def prepare(self) -> None:
         """Load the model and (where it can) evaluate the static prefix, so the first turn is warm."""
-        self._sync_tools()
         self.llm.prepare()
+        self._examples = self.llm.supports_prefill  # paid once where a KV cache keeps them, never per request
+        self._tools_version = None
+        self._sync_tools()
+        if self._examples and not self.llm.fits_static(self.prompt.static_prefix(), self.tools):
+            log.warning("the worked examples would leave less than half of the model's context for the turns: "
+                        "left out (raise brain.local.n_ctx to keep them)")
+            self._examples, self._tools_version = False, None
+            self._sync_tools()
         if self.llm.supports_prefill:
             self.llm.warm(self.prompt.static_prefix(), tools=self.tools)
 
@@ -175,7 +193,8 @@ class LlmTier:
         self._sync_tools()
         s = self.settings
         sentences, tokens = self.limits(moving(context, MOVING_KMH) if driving is None else driving)
-        guard = ReplyGuard(context, max_sentences=sentences, ngram=s.repeat_ngram, tool_names=self.registry.names())
+        guard = ReplyGuard(f"{context}\n{EXAMPLE_CONTEXT}", max_sentences=sentences, ngram=s.repeat_ngram,
+                           tool_names=self.registry.names())
         answer = LlmAnswer("")
         said: list[str] = []
 
@@ -190,8 +209,8 @@ class LlmTier:
 
         messages = self.prompt.build(self.history, context, text)
         command = looks_like_command(text)
-        required = self._required is not None and (s.tool_choice == "required" or command)
-        grammar = self._required if required else None
+        grammar = self._always or (self._required if command else None)
+        required = grammar is not None
         answer.retried = required  # a constrained round is the one retry a claim could get
         acted, outcomes, used, rounds = False, [], 0, s.max_tool_rounds
         said_before_calls, retrying = 0, False

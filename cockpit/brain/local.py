@@ -352,6 +352,11 @@ class LocalLLM:
             pass  # one sampled token is not evaluated, so the cache holds exactly the prefix
         return time.perf_counter() - t0
 
+    def fits_static(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> bool:
+        """Does this static prefix leave at least half of ``n_ctx`` for history, context and answers?"""
+        tokens = self._tokens(self.render(prefix_messages, tools, add_generation_prompt=False))
+        return len(tokens) <= self.settings.n_ctx // 2
+
     def close(self) -> None:
         self._thread.close(wait=True)  # a prefill may still be decoding: freeing under it crashes llama.cpp
         if self.llm is not None:

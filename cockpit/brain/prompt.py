@@ -1,6 +1,6 @@
 """Prompt order that keeps llama.cpp's KV cache warm.
 
-    [system prompt + tool schemas: static]  [history]  [fresh vehicle context + the driver's words]
+    [system prompt + tool schemas + worked examples: static]  [history]  [fresh vehicle context + the driver's words]
 
 The static part never changes during a drive, so llama.cpp reuses its evaluated tokens
 on every turn (and ``LocalLLM.warm`` evaluates it at start-up, so the first turn is warm
@@ -10,20 +10,61 @@ Tool schemas are rendered by the model's own chat template when it knows how (Qw
 for a template that ignores ``tools`` (SmolLM2's plain ChatML), :func:`tools_prompt` writes a
 compact list of them and the ``<tool_call>`` format, appended to the system prompt — still
 inside the static part, so the cache stays warm either way.
+
+The worked examples (:data:`EXAMPLES`) are chat turns in the static part: two plain answers, then
+one call each for seven tools, every user turn starting with a context line as real turns do (so
+the model sees the line answered around, never read out). They raise the real SmolLM2-135M's tool
+selection (measured before/after in tests/real/test_real_llm.py; figures in the README, "The
+brain"). They cost ~1,000 tokens once per drive, in the KV cache, so the tier adds them only for a
+local model and only where the static prefix still leaves half of ``n_ctx`` for the turns.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 SYSTEM_PROMPT = (
     "You are cockpit, the voice assistant of this car. The driver is driving: answer in one or two "
-    "short spoken sentences, with no lists, markdown, emoji or links. To act on the car or to look "
-    "something up, call one of the tools; never claim an action you did not call a tool for. "
-    "Payments and orders are confirmed by the driver, never by you. If a request is unsafe or "
-    "impossible, say so briefly."
+    "short spoken sentences, with no lists, markdown, emoji or links. Each driver message starts with "
+    "a line of car data (clock, position, speed, fuel...): it is for you, never read it out; give one "
+    "reading only when the driver asks for it. To act on the car or to look something up, call one "
+    "of the tools; never claim an action you did not call a tool for. Payments and orders are "
+    "confirmed by the driver, never by you. If a request is unsafe or impossible, say so briefly."
 )
+
+EXAMPLE_CONTEXT = ("Vehicle (17:05 Mon): at 52.52000, 13.40500, speed 50 km/h, heading east (90°), fuel 40%, "
+                   "battery 90%, range 300 km, outside 20°C, cabin set to 22°C.")
+"""The context line of the worked examples: another car, another place and time (the guards also
+know it, so a model copying it is caught like one reading out the real line)."""
+
+EXAMPLES: tuple[tuple[str, str, str | None], ...] = (
+    ("what's the capital of Italy?", "Rome is the capital of Italy.", None),
+    ("thanks, that's all", "You're welcome, drive safely.", None),
+    ("set the temperature to 20", '{"name": "climate_set_temperature", "arguments": {"celsius": 20}}',
+     "climate_set_temperature"),
+    ("turn on the heated seat", '{"name": "seat_heating", "arguments": {"level": 2}}', "seat_heating"),
+    ("open my window", '{"name": "window_set", "arguments": {"window": "driver", "position": 100}}', "window_set"),
+    ("louder please", '{"name": "media_volume", "arguments": {"delta": 2}}', "media_volume"),
+    ("next song", '{"name": "media_control", "arguments": {"action": "next"}}', "media_control"),
+    ("navigate to work", '{"name": "navigate_to", "arguments": {"destination": "work"}}', "navigate_to"),
+    ("phone Dad", '{"name": "phone_call", "arguments": {"contact": "Dad"}}', "phone_call"),
+)
+"""(driver's words, the answer, the tool it calls or None). Plain answers come first: a model this
+small copies the last example's form. No vehicle_status example: the context line already pulls
+SmolLM2 towards that tool (it chose it for 29 of 31 held-out requests without examples)."""
+
+
+def example_turns(tools: Iterable[str] | None = None) -> list[dict]:
+    """:data:`EXAMPLES` as chat turns; a call example only where its tool is among ``tools``."""
+    known = None if tools is None else set(tools)
+    out: list[dict] = []
+    for words, answer, tool in EXAMPLES:
+        if tool is not None and known is not None and tool not in known:
+            continue
+        reply = answer if tool is None else f"<tool_call>{answer}</tool_call>"
+        out += [{"role": "user", "content": f"{EXAMPLE_CONTEXT}\n{words}"}, {"role": "assistant", "content": reply}]
+    return out
 
 TOOL_FORMAT = ('To use a tool, answer with only <tool_call>{"name": "<tool name>", "arguments": '
                '{<arguments as JSON>}}</tool_call>. Otherwise answer in plain words.')
@@ -110,12 +151,14 @@ class History:
 
 
 class PromptBuilder:
-    def __init__(self, system: str = SYSTEM_PROMPT):
+    def __init__(self, system: str = SYSTEM_PROMPT, examples: list[dict] | None = None):
         self.system = system
+        self.examples = list(examples or [])
+        """Worked example turns (:func:`example_turns`), part of the static prefix."""
 
     def static_prefix(self) -> list[dict]:
         """The part that never changes (tool schemas are rendered into it by the chat template)."""
-        return [{"role": "system", "content": self.system}]
+        return [{"role": "system", "content": self.system}, *self.examples]
 
     def build(self, history: History, context: str, user_text: str) -> list[dict]:
         return [*self.static_prefix(), *history.messages(), {"role": "user", "content": f"{context}\n{user_text}"}]

@@ -272,3 +272,11 @@ def test_capabilities_are_asked_of_the_engine():
     assert local.llm.supports_grammar and not local.llm.supports_prefill  # not loaded yet
     assert local._required is not None and "call-none" in local._required
     assert [t["function"]["name"] for t in local.tools] == ["media_volume", NONE_TOOL]
+
+
+def test_tool_choice_required_leaves_no_way_out(qwen_tiny, tmp_path):
+    a = make(qwen_tiny, tmp_path, tool_choice="required")
+    summary, events = turn(a, "tell me a joke")  # not even command-like: required anyway
+    first = engine(a).asked[0]
+    assert first is not None and "call-media-volume" in first and "call-none" not in first
+    assert [e.call.name for e in events if isinstance(e, ToolCalled)] == ["media_volume"]

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 from cockpit.brain.cloud import is_garbled
-from cockpit.brain.gbnf import tool_call_grammar
+from cockpit.brain.gbnf import NONE_TOOL, tool_call_grammar
 from cockpit.brain.llm_turn import CALL_TOKENS
-from cockpit.brain.prompt import SYSTEM_PROMPT, History
+from cockpit.brain.prompt import SYSTEM_PROMPT, History, PromptBuilder
 from cockpit.brain.toolcall import CallInvalid, CallReady, ToolCallParser
 from cockpit.config import parse_config
 from cockpit.events import ErrorRaised, Route, ToolCalled, ToolResult
@@ -56,6 +56,25 @@ ACCURACY = [  # (what the driver says, the tool that does it) - the model's choi
     ("cool the car down with the AC", "climate_set_ac"),
     ("text Anna that I am late", "send_message"),
     ("buy me a latte at Bean There", "place_order"),
+]
+HELD_OUT = [  # written after the first measurement, to check that a prompt change is not fitted to ACCURACY
+    ("make it a bit warmer in here", "climate_set_temperature"), ("I'm freezing", "climate_set_temperature"),
+    ("crank up the fan", "climate_set_fan"), ("the fan is too loud, slow it down", "climate_set_fan"),
+    ("switch off the air conditioning", "climate_set_ac"), ("I'd like the AC on", "climate_set_ac"),
+    ("clear the rear window", "climate_set_defrost"),
+    ("I can't see through the windscreen, it's misted", "climate_set_defrost"),
+    ("warm up my seat", "seat_heating"), ("heat the passenger seat", "seat_heating"),
+    ("open the passenger window", "window_set"), ("close all the windows", "window_set"),
+    ("skip this song", "media_control"), ("play the previous track", "media_control"),
+    ("it's too loud", "media_volume"), ("mute the music", "media_volume"),
+    ("take me home", "navigate_to"), ("drive to the central station", "navigate_to"),
+    ("cancel the route", "navigation_cancel"), ("I don't need directions anymore", "navigation_cancel"),
+    ("where can I charge the car", "find_nearby"), ("is there a vegan restaurant nearby", "find_nearby"),
+    ("what's on my left", "whats_around"), ("what is that building ahead", "whats_around"),
+    ("how much fuel do I have", "vehicle_status"), ("what are my tire pressures", "vehicle_status"),
+    ("get me a large cappuccino from Bean There", "place_order"), ("pay for 40 kWh at IONITY", "pay_charging"),
+    ("pay for two hours of parking in zone 4", "pay_parking"), ("ring the office", "phone_call"),
+    ("send a message to Tom saying see you soon", "send_message"),
 ]
 
 
@@ -116,11 +135,11 @@ def test_template_ignores_tools_so_they_go_in_the_static_system_prompt(talker):
     assert llm.label == "real" and not llm.is_fixture
     assert not llm.template_renders_tools  # SmolLM2's ChatML template has no `tools` in it
     assert "<|im_end|>" in llm.stop
-    tools = tier.registry.schemas()
+    tools = tier.tools
     prompt = llm.render(tier.prompt.build(History(0, 300), "Vehicle: parked.", "hello"), tools)
     system = prompt[:prompt.index("<|im_start|>user")]
     assert system.startswith("<|im_start|>system\n" + SYSTEM_PROMPT)
-    assert all(f"- {name}(" in system for name in tier.registry.names())
+    assert all(f"- {name}(" in system for name in [*tier.registry.names(), NONE_TOOL])
     assert '<tool_call>{"name": ' in system and system.endswith("<|im_end|>\n")
     assert "SmolLM" not in prompt  # our system prompt replaced the template's default one
     static = llm._tokens(llm.render(tier.prompt.static_prefix(), tools, add_generation_prompt=False))
@@ -134,7 +153,7 @@ def test_warm_model_streams_a_short_answer_measured(talker):
     tier = local(talker)
     messages = tier.prompt.build(History(0, 300), talker.a.vehicle_context.render("exact"), QUESTIONS[0])
     t0 = time.perf_counter()
-    stamps = [time.perf_counter() for _ in tier.llm.stream_chat(messages, tier.registry.schemas(), max_tokens=64)]
+    stamps = [time.perf_counter() for _ in tier.llm.stream_chat(messages, tier.tools, max_tokens=64)]
     assert stamps, "the model said nothing"
     ttft = stamps[0] - t0
     rate = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else float("nan")
@@ -210,32 +229,62 @@ def test_a_constrained_turn_executes_a_schema_valid_call_on_the_vehicle(cabin, t
           f"changed {dict(results[0].changes)}; reply {summary.reply!r}")
 
 
-def test_tool_selection_accuracy_is_measured(talker):
-    """Grammar-constrained (tool_choice: required) over all built-in tools, on the assistant's own
-    prompt (warm prefix, real vehicle context). The grammar guarantees a registered tool name;
-    which one is right is measured and printed, not asserted."""
+BEFORE_SYSTEM = (
+    "You are cockpit, the voice assistant of this car. The driver is driving: answer in one or two "
+    "short spoken sentences, with no lists, markdown, emoji or links. To act on the car or to look "
+    "something up, call one of the tools; never claim an action you did not call a tool for. "
+    "Payments and orders are confirmed by the driver, never by you. If a request is unsafe or "
+    "impossible, say so briefly."
+)
+"""The system prompt before the worked examples (commit 93e9774), kept to measure 'before' in the same run."""
+
+
+def choose(tier, messages, tools, grammar) -> str:
+    """The tool a constrained model call names ('none', or '(invalid: ...)' for a refused call)."""
+    raw = "".join(tier.llm.stream_chat(messages, tools, max_tokens=CALL_TOKENS, grammar=grammar))
+    parser = ToolCallParser(tier.registry)
+    items = [*parser.feed(raw), *parser.finish()]
+    ready = [i.call for i in items if isinstance(i, CallReady)]
+    if ready:
+        return ready[0].name
+    invalid = [i for i in items if isinstance(i, CallInvalid)]
+    if invalid and getattr(invalid[0].error, "name", None) == NONE_TOOL:
+        return NONE_TOOL
+    assert invalid or len(tier.llm._tokens(raw)) >= CALL_TOKENS - 4, raw  # a call, a refused call, or the budget
+    name = getattr(invalid[0].error, "name", None) if invalid else None
+    return f"(invalid {name}: {invalid[0].reason[:40]})" if invalid else "(cut off)"
+
+
+@pytest.mark.timeout(1800)  # 92 constrained calls on 2 shared cores
+def test_tool_selection_accuracy_is_measured_before_and_after_the_worked_examples(talker):
+    """Grammar-constrained over all built-in tools, on the assistant's own prompt (warm prefix, real
+    vehicle context): BEFORE = the former prompt (no examples, no "none" choice), AFTER = today's
+    (worked examples in the static prefix, "none" offered). 46 requests: the 15 of the first
+    measurement and 31 held out, none of them an example. Both runs' choices are printed; the
+    grammar's guarantee (a registered tool or "none") and the gain are asserted."""
     tier = local(talker)
-    grammar = tool_call_grammar(tier.registry)
     context = talker.a.vehicle_context.render("exact")
-    rows, right, valid = [], 0, 0
-    t0 = time.perf_counter()
-    for text, expected in ACCURACY:
-        messages = tier.prompt.build(History(0, 300), context, text)
-        raw = "".join(tier.llm.stream_chat(messages, tier.registry.schemas(), max_tokens=CALL_TOKENS, grammar=grammar))
-        parser = ToolCallParser(tier.registry)
-        items = [*parser.feed(raw), *parser.finish()]
-        ready = [i.call for i in items if isinstance(i, CallReady)]
-        invalid = [i.reason for i in items if isinstance(i, CallInvalid)]
-        got = ready[0].name if ready else "(invalid: " + (invalid[0] if invalid else "cut off") + ")"
-        valid += bool(ready)
-        right += bool(ready) and ready[0].name == expected
-        rows.append((text, expected, got, "yes" if ready and ready[0].name == expected else "no"))
-        assert ready or invalid or len(tier.llm._tokens(raw)) >= CALL_TOKENS - 4, raw  # a call, a refused call, or the budget
-    seconds = time.perf_counter() - t0
-    print(f"\n[real] SmolLM2-135M tool selection (tool_choice: required, {len(tier.registry)} tools): "
-          f"{right}/{len(ACCURACY)} right ({right / len(ACCURACY):.0%}), {valid}/{len(ACCURACY)} schema-valid, "
-          f"{seconds / len(ACCURACY):.2f} s per request")
-    print("| request | expected | chosen | right |\n|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
-    assert valid >= 1  # the constrained decoder produced valid calls on real weights
+    names = set(tier.registry.names())
+    runs = {
+        "before": (PromptBuilder(BEFORE_SYSTEM), tier.registry.schemas(), tool_call_grammar(tier.registry)),
+        "after": (tier.prompt, tier.tools, tool_call_grammar(tier.registry, allow_none=True)),
+    }
+    chosen: dict[str, list[str]] = {}
+    for run, (prompt, tools, grammar) in runs.items():
+        t0 = time.perf_counter()
+        chosen[run] = [choose(tier, prompt.build(History(0, 300), context, text), tools, grammar)
+                       for text, _ in ACCURACY + HELD_OUT]
+        seconds = (time.perf_counter() - t0) / len(chosen[run])
+        for name in chosen[run]:
+            assert name in names or name == NONE_TOOL and run == "after" or name.startswith("(invalid "), name
+        first = sum(c == e for c, (_, e) in zip(chosen[run], ACCURACY))
+        held = sum(c == e for c, (_, e) in zip(chosen[run][len(ACCURACY):], HELD_OUT))
+        print(f"\n[real] SmolLM2-135M tool selection {run}: {first}/{len(ACCURACY)} of the first set, "
+              f"{held}/{len(HELD_OUT)} held out, {first + held}/{len(ACCURACY) + len(HELD_OUT)} in all; "
+              f"{chosen[run].count(NONE_TOOL)} 'none'; {seconds:.2f} s per request")
+    print("| request | expected | before | after |\n|---|---|---|---|")
+    for (text, expected), b, a in zip(ACCURACY + HELD_OUT, chosen["before"], chosen["after"]):
+        print(f"| {text} | {expected} | {b}{' ✓' if b == expected else ''} | {a}{' ✓' if a == expected else ''} |")
+    tier.llm.warm(tier.prompt.static_prefix(), tier.tools)  # the cache as the assistant left it
+    right = {run: sum(c == e for c, (_, e) in zip(chosen[run], ACCURACY + HELD_OUT)) for run in runs}
+    assert right["after"] > right["before"], right  # the examples help this model (greedy: the same every run)

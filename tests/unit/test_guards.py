@@ -198,7 +198,7 @@ def test_after_a_successful_call_claims_are_spoken_at_once():
 # -- tool talk ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("sentence", [
     'You can use the "media_control" tool to resume the music.', '{"name": "x"}', "Call media_volume now.",
-    "<tool_call> is how I act.",
+    "<tool_call> is how I act.", "Your tool call was rejected: car-fact", "You can use a tool to check the fuel.",
 ])
 def test_tool_names_and_json_are_never_spoken(sentence):
     out = run(ReplyGuard("", max_sentences=3, tool_names=["media_volume"]), sentence)
@@ -254,3 +254,11 @@ def test_moving_is_read_from_the_context_line_and_unknown_counts_as_moving():
     store.set(vss.SPEED, 48.0, source="test")
     assert moving(renderer.render("exact")) and moving(renderer.render("coarse"))
     assert moving("Vehicle: speed unknown, fuel 62%.")
+
+
+def test_the_prompt_s_example_context_is_caught_too():
+    from cockpit.brain.prompt import EXAMPLE_CONTEXT
+
+    facts = ContextFacts.of(f"{CONTEXT}\n{EXAMPLE_CONTEXT}")
+    assert facts.echoed("Fuel 40%, battery 90%.") and facts.echoed("Fuel 62%, battery 80%.")
+    assert facts.echoed("We are at 52.52000.") and not facts.echoed("Rome is the capital of Italy.")
