@@ -21,7 +21,7 @@ def speech_bounds(clip: np.ndarray) -> tuple[float, float]:
     return loud[0] * 0.01, (loud[-1] + 1) * 0.01
 
 
-def endpoint(audio: np.ndarray, settings: EndpointSettings = EndpointSettings()):
+def endpoint(audio: np.ndarray, settings: EndpointSettings = EndpointSettings(mode="fixed")):
     vad = SileroVad()
     ep = Endpointer(settings, vad.frame_samples)
     events = []

@@ -8,8 +8,9 @@ FRAME = 480  # 30 ms
 
 
 def run(pattern: str, **settings):
-    """'s' = speech frame, '.' = silence frame; each frame's samples carry its index."""
-    ep = Endpointer(EndpointSettings(**settings), FRAME)
+    """'s' = speech frame, '.' = silence frame; each frame's samples carry its index. Mode fixed unless
+    ``mode`` is given."""
+    ep = Endpointer(EndpointSettings(**{"mode": "fixed", **settings}), FRAME)
     events = []
     for i, ch in enumerate(pattern):
         events += ep.process(np.full(FRAME, i, np.int16), ch == "s")
