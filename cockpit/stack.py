@@ -8,6 +8,7 @@ models are present (``present`` is injected: tests pass a set, the Assistant ask
                    else sphinx (PocketSphinx + the command grammar; English only)
     tts    auto -> piper when the English voice is present, else espeak (espeak-ng)
     brain  auto -> local-only with the first present of LLM_CANDIDATES, else fastpath-only
+    turn   endpoint.mode smart-turn -> fixed (hangovers) when the Smart Turn model is absent
 
 Every part gets a ``Choice`` saying what was chosen and why, so `cockpit doctor`, the demo and
 the daemon's health can announce a fallback ("whisper-tiny-en is not downloaded: cockpit models
@@ -25,12 +26,13 @@ from cockpit.config import ConfigError, Settings
 
 AUTO = "auto"
 ASR_CANDIDATES = {
-    "en": ("whisper-tiny-en", "whisper-base", "whisper-tiny"),
+    "en": ("whisper-base", "whisper-tiny-en", "whisper-tiny"),
     "zh": ("whisper-base", "whisper-small", "whisper-tiny"),
     "auto": ("whisper-base", "whisper-small", "whisper-tiny"),
 }
-"""tiny.en first for English: on 2 cores its final is ~50 ms after the last frame against ~1 s
-for base at nearly the same command WER (README, 'Real models'); Mandarin needs a multilingual one."""
+"""base first for English: with the short encoder window (asr.whisper.window) one decode costs ~130 ms
+on 2 cores, less than tiny.en's full 30 s window (~450 ms), at a lower command WER; tiny.en does not
+end its text reliably in a short window (README, 'Speech in'). Mandarin needs a multilingual one."""
 LLM_CANDIDATES = ("qwen2.5-1.5b", "qwen2.5-0.5b", "smollm2-135m")
 """The local brain: the design card's Qwen when pulled, else the small real SmolLM2 (registry)."""
 
@@ -57,13 +59,12 @@ def on_disk(models_dir: Callable[[], Path] | None = None) -> Callable[[str], boo
     from cockpit import models
 
     def present(name: str) -> bool:
-        p = Path(name).expanduser()
-        if p.suffix or "/" in name:
-            return p.exists()
-        try:
-            return models.is_present(models.Catalog.load().get(name))
-        except Exception:  # noqa: BLE001 - unknown name or unreadable catalog: not present
-            return False
+        if "/" not in name:  # a catalog name ('qwen2.5-0.5b' and 'smart-turn-v3.2' have dots: not file suffixes)
+            try:
+                return models.is_present(models.Catalog.load().get(name))
+            except Exception:  # noqa: BLE001 - unknown name or unreadable catalog: maybe a file here
+                pass
+        return Path(name).expanduser().exists()
     return present
 
 
@@ -82,8 +83,20 @@ def choose(settings: Settings, present: Callable[[str], bool]) -> tuple[Settings
     asr, asr_choice = _asr(settings, present)
     tts, tts_choice = _tts(settings, present)
     brain, llm_choice = _brain(settings, present)
-    concrete = settings.model_copy(update={"asr": asr, "tts": tts, "brain": brain})
-    return concrete, (asr_choice, tts_choice, llm_choice)
+    endpoint, turn_choice = _endpoint(settings, present)
+    concrete = settings.model_copy(update={"asr": asr, "tts": tts, "brain": brain, "endpoint": endpoint})
+    return concrete, (asr_choice, tts_choice, llm_choice, turn_choice)
+
+
+def _endpoint(settings: Settings, present):
+    e = settings.endpoint
+    model = e.smart_turn.model
+    if e.mode != "smart-turn":
+        return e, Choice("turn", "fixed", None, "set by the config: fixed hangovers")
+    if present(model):
+        return e, Choice("turn", "smart-turn", model, "Smart Turn judges each pause, found on disk")
+    why = f"offline fallback: fixed hangovers, {model} is not downloaded (cockpit models pull {model})"
+    return e.model_copy(update={"mode": "fixed"}), Choice("turn", "fixed", None, why, True)
 
 
 def _asr(settings: Settings, present):
@@ -163,6 +176,8 @@ def stack_ready(settings: Settings, stack: tuple[Choice, ...], listener, tiers: 
             "model": "openWakeWord " + ", ".join(Path(m).stem for m in s.wake.openwakeword.models)}
     put("wake", wake[s.wake.mode], listener.spotter)
     put("vad", s.vad.engine)
+    put("turn", f"smart-turn ({Path(str(s.endpoint.smart_turn.model)).name})" if s.endpoint.mode == "smart-turn"
+        else "fixed hangovers")
     put("asr", f"whisper ({Path(str(s.asr.whisper.model)).name})" if s.asr.engine == "whisper"
         else "sphinx (command grammar)", listener.asr)
     for name, tier in tiers.items():

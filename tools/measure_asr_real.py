@@ -164,10 +164,10 @@ def score(model: str, speaker: str, said: list[str], heard: list[str], audio_s: 
                round(compute_s / audio_s, 4), round(statistics.fmean(final_ms), 1), misses)
 
 
-def whisper_stream(model_dir: Path | str, language: str = "en", threads: int = 2):
+def whisper_stream(model_dir: Path | str, language: str = "en", threads: int = 2, window: str = "auto"):
     from cockpit.asr.whisper import WhisperStream
     asr = WhisperStream(AsrSettings(engine="whisper", language=language,
-                                    whisper={"model": str(model_dir), "cpu_threads": threads}))
+                                    whisper={"model": str(model_dir), "cpu_threads": threads, "window": window}))
     asr.prepare()
     return asr
 
@@ -234,12 +234,15 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="only the tests' 26 commands, no off-grammar speech")
     p.add_argument("--piper-voice", default=str(models_dir() / "piper-en-joe" / "en_US-joe-medium.onnx"))
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--window", choices=["auto", "short", "full"], default="auto",
+                   help="Whisper's encoder window (asr.whisper.window)")
     p.add_argument("--json", default=str(ROOT / "out" / "real" / "asr-tool.json"))
     a = p.parse_args()
     texts = COMMANDS if a.quick else COMMANDS + EXTRA_COMMANDS
     off = [] if a.quick else OFF_GRAMMAR
     rows = []
-    recognisers = [(m, lambda m=m: whisper_stream(m if Path(m).is_dir() else models_dir() / m, threads=a.threads))
+    recognisers = [(m, lambda m=m: whisper_stream(m if Path(m).is_dir() else models_dir() / m, threads=a.threads,
+                                                              window=a.window))
                    for m in a.models]
     if a.sphinx:
         recognisers.append(("pocketsphinx", sphinx_commands))

@@ -2,7 +2,11 @@
 
 Per frame: echo removal (a live speaker only) -> voice activity (Silero or WebRTC, plus
 near-end energy while cockpit talks) -> the endpointer (pure) -> while in speech, the
-recogniser and the wake spotter on their worker threads. A segment becomes an
+recogniser and the wake spotter on their worker threads. When the endpointer hears the driver
+pause (mode smart-turn), Smart Turn judges the utterance so far on its own worker thread while
+the recogniser decodes what was said; the listener waits for both (so the decision is the same
+however fast the frames come) and hands the verdict and what the words say — a whole command,
+or stopping mid-sentence — back to the endpointer as data. A segment becomes an
 :class:`Utterance` when its wake backend fires during it (the phrase said in one breath with
 the command, an openWakeWord model, or the push-to-talk button held), when a bare wake
 opened the listening window before it, when the driver is answering a question, or when it
@@ -14,6 +18,8 @@ speech start) goes to ``emit``.
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import AsyncIterable, AsyncIterator, Callable
 
@@ -24,15 +30,20 @@ from cockpit.asr.heard import (BareWake, Heard, Interruption, ListenMode, Listen
 from cockpit.asr.recognition import RecognitionThreads
 from cockpit.audio.bargein import BargeInDecider
 from cockpit.audio.echo import EchoRemoval
-from cockpit.audio.endpoint import Discarded, Ended, Endpointer, Started
+from cockpit.asr.unfinished import unfinished
+from cockpit.audio.endpoint import Discarded, Ended, Endpointer, Paused, Started
 from cockpit.audio.framing import Reframer
 from cockpit.audio.nearend import NearEndDetector
+from cockpit.audio.smartturn import SmartTurn
 from cockpit.audio.vad import make_vad
 from cockpit.config import Settings
-from cockpit.events import Event, SpeechStarted, Stage, Transcript, VoiceActivity
+from cockpit.events import ErrorRaised, Event, SpeechStarted, Stage, Transcript, VoiceActivity
 from cockpit.trace import TurnTrace
 from cockpit.wake import make_spotter, wake_stripper
 from cockpit.wake.window import WakeWindow
+from cockpit.worker import EngineThread
+
+log = logging.getLogger(__name__)
 
 FRESH_S = 0.3
 """A partial covering the audio up to this close to now counts as fresh."""
@@ -55,6 +66,12 @@ class Listener:
                                           strip_wake or wake_stripper(settings.wake))
         self.barge = BargeInDecider(settings.barge_in.mode, settings.barge_in.min_speech_ms)
         self.window = WakeWindow(settings.wake.listen_s)
+        st = settings.endpoint.smart_turn
+        self.turn = SmartTurn(st.model, st.threads) if settings.endpoint.mode == "smart-turn" else None
+        """Smart Turn (None in endpoint mode fixed: the stack chose it when the model is absent)."""
+        self._turn_thread = EngineThread("turn")
+        self.verdicts: list[tuple[float, float]] = []
+        """(audio time of the pause's last speech, probability) of every pause Smart Turn judged."""
         self._threshold = settings.vad.threshold if settings.vad.engine == "silero" else 0.5
         self._ep: Endpointer | None = None
         self._utterance_start = 0.0
@@ -75,10 +92,14 @@ class Listener:
         self.window.open(self._ep.audio_time if self._ep is not None else 0.0, seconds)
 
     async def prepare(self) -> None:
-        await self.threads.prepare()
+        jobs = [self.threads.prepare()]
+        if self.turn is not None:
+            jobs.append(self._turn_thread.run(self.turn.prepare))
+        await asyncio.gather(*jobs)
 
     def close(self) -> None:
         self.threads.close()
+        self._turn_thread.close()
 
     async def hear(self, frames: AsyncIterable[np.ndarray]) -> AsyncIterator[Heard]:
         """Everything the driver says in ``frames`` (16 kHz mono int16 chunks of any size)."""
@@ -104,15 +125,20 @@ class Listener:
                 speech = True
             if cut := self.barge.near_end(end_of_frame, self.mode.replying, talking_over, self.near.voiced_s):
                 yield cut
-        for ev in ep.process(frame, speech):
-            if isinstance(ev, Started):
-                yield self._started(ev)
-            elif heard := await self._ended(ev):
-                yield heard
-        if was_in_speech and ep.in_speech:
+        events = ep.process(frame, speech)
+        if was_in_speech and ep.in_speech:  # the recogniser hears the frame before a pause in it is judged
             self.threads.feed(frame, voiced=speech)
             if cut := self.barge.speech_frame(ep.audio_time, self.mode.replying):
                 yield cut
+        for ev in events:
+            if isinstance(ev, Started):
+                yield self._started(ev)
+            elif isinstance(ev, Paused):
+                for end in await self._judge(ep, ev):
+                    if heard := await self._ended(end):
+                        yield heard
+            elif heard := await self._ended(ev):
+                yield heard
         self._take_partials(ep)
         if self.threads.wake_fired() and (cut := self.barge.wake_heard(ep.audio_time, self.mode.replying)):
             yield cut
@@ -136,8 +162,27 @@ class Listener:
         self.threads.begin(ev.audio, dialog=self.mode.confirming, needs_wake=self._needs_wake)
         return SpeechBegan(ev.audio_time, answering)
 
+    async def _judge(self, ep: Endpointer, ev: Paused) -> list[Ended | Discarded]:
+        """The driver paused: Smart Turn's verdict and the recogniser's words so far, both awaited (each on
+        its worker thread, in parallel), become the endpointer's data. Late or failing: no verdict."""
+        words = self.threads.pause()
+        if self.turn is None:
+            return []
+        verdict = self._turn_thread.submit(self.turn.probability, ev.audio)
+        timeout = self.settings.endpoint.smart_turn.timeout_ms / 1000
+        await asyncio.wait([verdict, words], timeout=timeout)
+        self._take_partials(ep)
+        if not verdict.done() or verdict.exception() is not None:
+            why = "was late" if not verdict.done() else f"raised {verdict.exception()!r}"
+            log.warning("Smart Turn %s on a pause at %.2f s: the fixed hangover ends it", why, ev.audio_time)
+            self.emit(ErrorRaised(t=time.monotonic(), code="turn-failed", message=f"Smart Turn {why}", stage=Stage.VAD))
+            return []
+        self.verdicts.append((ev.audio_time, verdict.result()))
+        return ep.judge(ev.pause, verdict.result())
+
     def _take_partials(self, ep: Endpointer | None) -> None:
-        """Show each new partial; a fresh one that is a whole command shortens the hangover."""
+        """Show each new partial; a fresh one says whether the words are a whole command (shortens the
+        wait) or stop mid-sentence (lengthens it)."""
         for partial in self.threads.partials():
             if not partial.text:
                 continue
@@ -147,6 +192,7 @@ class Listener:
                 # (a slow board, an as-fast-as-possible feed) says nothing about the last words
                 fresh = (ep.audio_time - self._utterance_start) - partial.audio_s <= FRESH_S
                 ep.complete = fresh and self.mode.is_complete(partial.text)
+                ep.unfinished = fresh and unfinished(partial.text)
 
     async def _ended(self, ev: Ended | Discarded) -> Utterance | BareWake | None:
         trace = TurnTrace()  # the turn's origin: the moment the endpointer decided speech ended

@@ -24,6 +24,11 @@ MAX_WAITING = 64
 """Partials kept until the listener takes them (a stalled listener drops the oldest)."""
 
 
+def _caught_up() -> None:
+    """Queued behind every frame fed: done once the recogniser has heard them all."""
+    return None
+
+
 class RecognitionThreads:
     def __init__(self, asr: Recognizer, spotter, strip_wake: Callable[[str], str] = lambda text: text):
         self.asr = asr
@@ -60,6 +65,14 @@ class RecognitionThreads:
         self._asr_thread.submit(self.asr.feed, audio, voiced).add_done_callback(self._partial_done)
         if self._needs_wake:
             self._wake_thread.submit(self.spotter.feed, audio).add_done_callback(self._wake_done)
+
+    def pause(self) -> "asyncio.Future[Partial | None]":
+        """The endpointer heard the driver pause: a recogniser that decodes at pauses (Whisper) decodes
+        what was said now; the future is done when the recogniser has caught up with every frame fed."""
+        job = self.asr.pause if hasattr(self.asr, "pause") else _caught_up
+        fut = self._asr_thread.submit(job)
+        fut.add_done_callback(self._partial_done)
+        return fut
 
     def _partial_done(self, fut: "asyncio.Future[Partial | None]") -> None:
         if not fut.cancelled() and fut.exception() is None and fut.result() is not None:

@@ -10,6 +10,12 @@ before the endpointer ends the utterance, that decode is the final transcript, r
 the endpointer's hangover. Otherwise one final decode runs at the end of speech with the
 committed words as the decoder prefix, so only the unstable tail is generated again.
 
+Each decode gives the encoder the audio plus ``window_pad_s`` of silence (``asr.whisper.window``
+'short'), not Whisper's full 30 s window: the encoder's cost follows the window, so a 2 s command
+costs a sixth. The decoder runs with timestamps (in a short window the model then still ends its
+text), and a hypothesis that starts over again ("open the window. open the") is cut where the
+repeat begins.
+
 The model is a local directory (a catalog name under models/, or a path): nothing is
 fetched at run time. All methods block; the pipeline calls them on the ASR EngineThread,
 and the lazy segment generator is consumed here, inside that thread.
@@ -47,6 +53,21 @@ def agreed_prefix(a: list[str], b: list[str]) -> list[str]:
     return out
 
 
+def _key(word: str) -> str:
+    return word.lower().strip(".,!?;:")
+
+
+def cut_repeat(words: list[str]) -> list[str]:
+    """``words`` up to where the hypothesis starts over (X followed by the beginning of X again, at least
+    two words of it, or all of a one-word X): a short window's decoder may loop instead of ending."""
+    keys = [_key(w) for w in words]
+    for k in range(1, len(words)):
+        tail = keys[k:]
+        if len(tail) >= min(2, k) and tail == keys[:len(tail)]:
+            return words[:k]
+    return words
+
+
 def resolve_model_dir(name_or_path: str) -> Path:
     """A directory path, or a catalog name resolved under models/; clear error when missing."""
     p = Path(name_or_path).expanduser()
@@ -78,6 +99,9 @@ class WhisperStream:
         self._decoded_upto = -1     # samples the last decode covered
         self._silent = 0            # samples of silence since the last voiced frame
         self._language = "en" if settings.language == "auto" else settings.language
+        self.short_window = False
+        """Decodes use a short encoder window (asr.whisper.window; decided at prepare)."""
+        self._tokenizer = None
         self.token_cap: int | None = None
         """At most this many new tokens per decode (besides the 8 per second of audio + 8 cap);
         `cockpit bench` sets it on a fixture, which never emits end-of-text, to the length of
@@ -105,10 +129,18 @@ class WhisperStream:
             raise EngineMissing(f"the Whisper model in {path} is English-only and cannot hear asr.language 'zh'",
                                 hint="use a multilingual model (asr.whisper.model: whisper-base) or asr.language: en",
                                 code="asr-model-language")
+        self.short_window = self._short_window(path)
         self._decode(np.zeros(SAMPLE_RATE // 2, np.float32), prefix=None)  # warm-up: first call allocates
+
+    def _short_window(self, path: Path) -> bool:
+        if self.w.window != "auto":
+            return self.w.window == "short"
+        return self.settings.language == "en" and "tiny" not in path.name.lower()
 
     def _decode(self, audio: np.ndarray, prefix: str | None) -> list[str]:
         assert self.model is not None, "WhisperStream.prepare() was not called"
+        if self.short_window:
+            return self._decode_short(audio, prefix)
         seconds = len(audio) / SAMPLE_RATE
         language = None if self.settings.language == "auto" else self.settings.language
         segments, info = self.model.transcribe(
@@ -119,6 +151,36 @@ class WhisperStream:
         text = " ".join(seg.text.strip() for seg in segments)  # the lazy generator is consumed here
         self._language = info.language or self._language
         return text.split()
+
+    def _decode_short(self, audio: np.ndarray, prefix: str | None) -> list[str]:
+        """One greedy/beam decode over the audio plus ``window_pad_s`` of silence (zero features, as
+        faster-whisper pads its 30 s window), with timestamps; faster-whisper's prompt (hotwords as the
+        previous text, or the committed words as the prefix)."""
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+        m = self.model
+        if self._tokenizer is None:
+            self._tokenizer = Tokenizer(m.hf_tokenizer, m.model.is_multilingual, task="transcribe",
+                                        language=self.settings.language)
+        tok = self._tokenizer
+        features = m.feature_extractor(audio, padding=0)
+        window = min(features.shape[1] + round(self.w.window_pad_s * 100), m.feature_extractor.nb_max_frames)
+        window += window % 2  # the encoder halves the frame count
+        features = np.pad(features, ((0, 0), (0, max(0, window - features.shape[1]))))[:, -window:]
+        prompt: list[int] = []
+        if self.w.hotwords and not prefix:
+            prompt += [tok.sot_prev, *tok.encode(" " + self.w.hotwords.strip())[:m.max_length // 2 - 1]]
+        prompt += list(tok.sot_sequence)
+        if prefix:
+            prompt += [tok.timestamp_begin, *tok.encode(" " + prefix.strip())[:m.max_length // 2 - 1]]
+        seconds = len(audio) / SAMPLE_RATE
+        new = min(int(8 * seconds) + 8, self.token_cap or 10**6)
+        result = m.model.generate(m.encode(features), [prompt], beam_size=self.w.beam_size,
+                                  max_length=min(len(prompt) + new, m.max_length), suppress_blank=True,
+                                  suppress_tokens=list(get_suppressed_tokens(tok, [-1])),
+                                  max_initial_timestamp_index=50)[0]
+        text = tok.decode([t for t in result.sequences_ids[0] if t < tok.eot])
+        return cut_repeat(text.split())
 
     def start(self, dialog: bool = False) -> None:
         """``dialog`` changes nothing here: Whisper's vocabulary is open."""
@@ -151,18 +213,28 @@ class WhisperStream:
         periodic = self._decode_s * 1000 <= self.w.partial_interval_ms and self._since_decode >= interval * SAMPLE_RATE
         if not (paused or periodic):
             return None
+        return self._decode_now("pause" if paused else "partial")
+
+    def _decode_now(self, why: str) -> Partial:
         self._since_decode = 0
         t0 = time.perf_counter()
         words = self._decode(self._buffer(), prefix=None)
         self._decode_s = time.perf_counter() - t0
-        log.debug("whisper %s decode of %.2f s audio: %.0f ms", "pause" if paused else "partial",
-                  self._samples / SAMPLE_RATE, self._decode_s * 1000)
+        log.debug("whisper %s decode of %.2f s audio: %.0f ms", why, self._samples / SAMPLE_RATE, self._decode_s * 1000)
         self._decoded_upto = self._samples
         agreed = agreed_prefix(self._last_words, words)
         if len(agreed) > len(self._committed):
             self._committed = agreed
         self._last_words = words
         return Partial(" ".join(self._committed), " ".join(words[len(self._committed):]), self._samples / SAMPLE_RATE)
+
+    def pause(self) -> Partial | None:
+        """The endpointer heard a pause (its ``pause_ms``, shorter than PAUSE_S): decode what was said
+        now, unless the last decode already heard every voiced frame; the final reuses it if no speech
+        follows."""
+        if self._samples == 0 or self._decoded_upto >= self._voiced_upto:
+            return None
+        return self._decode_now("pause")
 
     def finish(self) -> Recognition:
         if self._samples == 0:

@@ -69,14 +69,42 @@ class VadSettings(Section):
     """Energy gate: frames quieter than this are never speech, whatever the VAD says."""
 
 
+class SmartTurnSettings(Section):
+    model: str = "smart-turn-v3.2"
+    """A catalog name (models/<name>/, `cockpit models pull smart-turn-v3.2`) or a path to the .onnx."""
+    complete_threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    """Smart Turn's probability that the turn is over at or above which the pause ends it at once."""
+    command_threshold: float = Field(0.2, gt=0.0, lt=1.0)
+    """The lower bar that ends it at once while the partial transcript is already a whole command
+    (the fast path parses it)."""
+    incomplete_max_ms: int = Field(2000, ge=200, le=10000)
+    """Smart Turn said the driver is not done ("navigate to ... uh ..."): the longest silence
+    waited before the utterance ends anyway."""
+    threads: int = Field(1, ge=1, le=8)
+    """onnxruntime intra-op threads (one inference: about 90 ms on one core of this machine)."""
+    timeout_ms: int = Field(1000, ge=50, le=10000)
+    """A verdict later than this (a stalled board) is ignored: the fixed hangover ends the pause."""
+
+
 class EndpointSettings(Section):
+    mode: Literal["smart-turn", "fixed"] = "smart-turn"
+    """'smart-turn': when the driver falls silent for ``pause_ms``, the Smart Turn model (audio in,
+    ONNX) says whether the turn is over: yes ends it at once, no waits up to
+    ``smart_turn.incomplete_max_ms``; without the model (not downloaded: announced at start) the
+    endpointer is 'fixed': it ends after ``hangover_ms`` of silence (``hangover_complete_ms`` while the
+    partial transcript is a whole command)."""
     start_ms: int = Field(90, ge=0, le=1000)
     """Continuous speech needed to declare that the driver started talking."""
+    pause_ms: int = Field(100, ge=30, le=1000)
+    """Silence after speech at which Smart Turn judges whether the turn is over (and Whisper decodes
+    what was said, in parallel)."""
     hangover_ms: int = Field(600, ge=100, le=3000)
-    """Silence after speech before the utterance is declared finished."""
+    """Silence after speech before the utterance is declared finished (mode fixed; in mode smart-turn
+    only when no verdict came)."""
     hangover_complete_ms: int = Field(300, ge=100, le=3000)
     """Shorter hangover used while the partial transcript already parses as a complete
     command (the fast path matches it): the driver is most likely done."""
+    smart_turn: SmartTurnSettings = SmartTurnSettings()
     min_speech_ms: int = Field(250, ge=0, le=5000)
     """Shorter bursts (a cough, a click) are discarded."""
     max_utterance_s: float = Field(12.0, gt=1.0, le=120.0)
@@ -125,7 +153,7 @@ class SphinxSettings(Section):
 class WhisperSettings(Section):
     model: str = "auto"
     """A catalog name (models/<name>/, fetched by `cockpit models pull`) or a model directory;
-    'auto': the first downloaded of whisper-tiny-en, whisper-base (English) or whisper-base (zh/auto)."""
+    'auto': the first downloaded of whisper-base, whisper-tiny-en (English) or whisper-base (zh/auto)."""
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     """Where CTranslate2 runs: 'cuda' on a Jetson or a GPU box."""
     compute_type: Literal["int8", "int8_float16", "int8_float32", "float16", "float32", "default"] = "int8"
@@ -138,6 +166,14 @@ class WhisperSettings(Section):
     """Vehicle vocabulary biasing the decoder (faster-whisper hotwords)."""
     partial_interval_ms: int = Field(600, ge=100, le=5000)
     """How much new audio triggers a partial re-decode while the driver speaks."""
+    window: Literal["auto", "short", "full"] = "auto"
+    """What the encoder sees per decode. 'full': Whisper's 30 s window, the audio padded with silence
+    (faster-whisper's way; the encoder's cost is that of 30 s however short the command); 'short': the
+    audio plus ``window_pad_s`` (base: about 7x faster on 2 cores at the same command WER, README
+    'Speech in'); 'auto': short for English with models larger than tiny (tiny does not end its text
+    reliably in a short window: measured), full otherwise."""
+    window_pad_s: float = Field(3.0, ge=0.5, le=30.0)
+    """Silence after the audio in a short window (s): room for the model to end its text."""
 
 
 class AsrSettings(Section):
