@@ -75,7 +75,8 @@ def test_remove_and_prune_by_time(tmp_path):
         p.write_bytes(b"RIFF")
         age(p, hours)
     (tmp_path / "notes.txt").write_text("not a reply")
-    assert remove_replies(tmp_path, since=time.time() - 5 * 3600) == 1  # "today" = the last 5 hours here
-    assert prune_replies(tmp_path, keep=10, max_age_s=24 * 3600, now=time.time()) == 1
+    now = time.time()  # the files' times were set from it, hours apart: no race with the machine's speed
+    assert remove_replies(tmp_path, since=now - 5 * 3600) == 1  # "today" = the last 5 hours here
+    assert prune_replies(tmp_path, keep=10, max_age_s=24 * 3600, now=now) == 1
     assert [p.name for p in reply_files(tmp_path)] == ["turn-002.wav"]
     assert remove_replies(tmp_path) == 1 and (tmp_path / "notes.txt").exists()
