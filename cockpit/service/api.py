@@ -2,8 +2,8 @@
 
 HTTP (described at /openapi.json): health, Prometheus metrics, vehicle state (read; write in
 simulation), typed turns, push-to-talk, connectivity, the pending confirmation (read it; Confirm or
-Cancel it by id), the offline map as GeoJSON (GET /map) and the simulated drive's clock (GET/POST
-/drive). WebSocket /ws: cockpit/service/ws.py.
+Cancel it by id), the offline map as GeoJSON (GET /map), the simulated drive's clock (GET/POST
+/drive) and the timers and reminders waiting (GET /reminders). WebSocket /ws: cockpit/service/ws.py.
 
 Before any route, cockpit/service/guard.py checks the Host and Origin headers, the token (when
 one is set: every route but the page, its files and /openapi.json), the rate and the body size.
@@ -135,6 +135,10 @@ def create_app(daemon: "HmiBackend") -> FastAPI:
     @app.post("/drive", summary="Move the simulated drive to a moment of its route (simulation only)")
     async def drive_seek(body: DriveSeek) -> dict:
         return {"drive": daemon.seek_drive(body.t_s)}
+
+    @app.get("/reminders", summary="Timers and reminders waiting, soonest first (null: no agenda is kept)")
+    async def reminders() -> dict:
+        return {"reminders": daemon.reminders()}
 
     @app.websocket("/ws")
     async def ws(socket: WebSocket) -> None:

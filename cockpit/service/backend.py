@@ -49,6 +49,8 @@ class HmiBackend(Protocol):
         """The simulated drive's clock (seconds into the route, its length); None without a simulated drive."""
     def seek_drive(self, t_s: float) -> dict:
         """Simulation only: jump the simulated drive to ``t_s`` seconds into its route."""
+    def reminders(self) -> list[dict] | None:
+        """Timers and reminders waiting: id, kind, text, due (local time) or place; None without an agenda."""
     def confirm(self, request_id: str, confirm: bool) -> Awaitable[TurnSummary]:
         """An authenticated HMI client's Confirm/Cancel naming the pending request."""
     def spawn(self, coro: Coroutine, name: str = "task") -> Any: ...

@@ -64,16 +64,9 @@ class HmiSide:
                 "tiers": list(a.brain.tiers), "online": a.online, "clients": len(self.clients),
                 "stack": {"parts": dict(a.ready.parts), "fixtures": list(a.ready.fixtures),
                           "fallbacks": list(a.ready.fallbacks)} if a.ready else None,
-                "endpointer": self._endpointer(),
                 "dropped": {"audio_frames": self.mic.dropped_frames,
                             "client_messages": sum(c.dropped for c in self.clients)},
                 "skills": a.skills.report(), "privacy": a.privacy.report()}
-
-    def _endpointer(self) -> str:
-        """How the end of the driver's turn is decided, in words (the stack panel's 'endpointer' row)."""
-        e = self.settings.endpoint
-        return (f"{self.settings.vad.engine} VAD + {e.hangover_ms} ms of silence "
-                f"({e.hangover_complete_ms} ms once the words form a command)")
 
     def hello(self) -> dict:
         a = self.assistant
@@ -147,9 +140,22 @@ class HmiSide:
                 "expires_in_s": round(confirm.expires_at - time.monotonic(), 1), "card": self._card(tool, arguments)}
 
     def _card(self, tool: str, arguments: dict) -> dict:
-        """Item, amount, payee, payment method for the confirmation card (cockpit/service/cards.py)."""
+        """Item, amount, payee, payment method for the confirmation card (cockpit/service/cards.py), and the
+        tool's side effect (a transaction's card names its amount even when unknown)."""
         from cockpit.skills.builtin.commerce import merchants
-        return card(tool, arguments, merchants(self.assistant.vehicle))
+        registry = self.assistant.registry
+        side = registry.policy(tool).side_effect if tool in registry else "transact"
+        return {**card(tool, arguments, merchants(self.assistant.vehicle)), "side_effect": side}
+
+    def reminders(self) -> list[dict] | None:
+        """The timers and reminders waiting (the co-pilot's agenda), soonest first; None when this assistant
+        keeps no agenda."""
+        agenda = getattr(self.assistant.skills, "agenda", None)
+        if agenda is None:
+            return None
+        items = sorted(agenda.items(), key=lambda i: (i.due is None, i.due or 0, i.id))
+        return [{"id": i.id, "kind": i.kind, "text": i.text, "minutes": i.minutes, "place": i.place,
+                 "due": i.due.isoformat(timespec="minutes") if i.due is not None else None} for i in items]
 
     def map_view(self, radius_m: float) -> dict:
         return mapview.map_view(self.assistant.car, radius_m)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -217,7 +219,7 @@ def test_a_pending_purchase_comes_with_its_card(tmp_path):
         _, pending = await call(app, "GET", "/confirmations")
         card = pending["pending"]["card"]
         assert card == {"item": "1 × large latte", "payee": "Bean There", "amount": "4.30 EUR",
-                        "method": "car wallet", "quoted": True}
+                        "method": "car wallet", "quoted": True, "side_effect": "transact"}
         asked = [m for m in early._items if isinstance(m, dict) and m.get("type") == "confirmation-asked"]
         assert [(m["id"], m["card"]) for m in asked] == [(pending["pending"]["id"], card)]
         late = daemon.connect()  # a page opened now sees the same card, with the time that is left
@@ -231,10 +233,27 @@ def test_a_pending_purchase_comes_with_its_card(tmp_path):
     run(tmp_path, body)
 
 
-def test_health_names_the_endpointer(tmp_path):
+def test_timers_and_reminders_are_listed_soonest_first(tmp_path):
+    @dataclass(frozen=True)
+    class Item:  # the shape of the co-pilot's agenda items (cockpit/proactive/agenda.py)
+        id: int
+        kind: str
+        text: str
+        minutes: int | None
+        due: datetime | None
+        place: str | None
+
     async def body(app, daemon):
-        _, health = await call(app, "GET", "/health")
-        e = daemon.settings.endpoint
-        assert f"{e.hangover_ms} ms" in health["endpointer"] and daemon.settings.vad.engine in health["endpointer"]
-        assert set(health["stack"]["parts"]) >= {"wake", "vad", "asr", "tts"}
+        skills = daemon.assistant.skills
+        if getattr(skills, "agenda", None) is None:
+            assert (await call(app, "GET", "/reminders")) == (200, {"reminders": None})
+        items = [Item(3, "reminder", "call Anna", None, None, "home"),
+                 Item(1, "timer", "parking meter", 30, datetime(2026, 6, 12, 13, 5), None),
+                 Item(2, "reminder", "buy milk", 10, datetime(2026, 6, 12, 12, 45), None)]
+        skills.agenda = SimpleNamespace(items=lambda: list(items))
+        status, got = await call(app, "GET", "/reminders")
+        assert status == 200 and got["reminders"] == [
+            {"id": 2, "kind": "reminder", "text": "buy milk", "minutes": 10, "place": None, "due": "2026-06-12T12:45"},
+            {"id": 1, "kind": "timer", "text": "parking meter", "minutes": 30, "place": None, "due": "2026-06-12T13:05"},
+            {"id": 3, "kind": "reminder", "text": "call Anna", "minutes": None, "place": "home", "due": None}]
     run(tmp_path, body, feeds=False)

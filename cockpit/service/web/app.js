@@ -1,11 +1,19 @@
-// The cabin simulator: talks to `cockpit run` over one WebSocket (/ws).
+// The cabin simulator: talks to `cockpit run` over one WebSocket (/ws) and a few HTTP routes.
 //
 // Server -> page: JSON text frames with a `type` (hello, vehicle, transcript, state, route,
-// tool-result, reply, error, turn, reply-audio); a `reply-audio` frame is followed by one binary
-// frame holding the reply as a WAV file. Page -> server: JSON text frames (ptt, text, vehicle.set,
-// cloud) and, while push-to-talk is held, binary frames of 16 kHz mono int16 LE PCM (mic.js).
+// tool-result, places, confirmation-asked, confirmation-settled, stack, reply, error, turn,
+// reply-audio, and from the proactive co-pilot proactive-prompt and proactive-settled); a
+// `reply-audio` frame is followed by one binary frame holding the reply as a WAV file. Page ->
+// server: JSON text frames (ptt, text, vehicle.set, cloud, confirm, cancel) and, while push-to-talk
+// is held, binary frames of 16 kHz mono int16 LE PCM (mic.js). HTTP: GET /health (the live stack),
+// GET /map (the offline map), GET/POST /drive (the simulated drive), GET /reminders. Nothing is loaded from anywhere
+// but this daemon.
 
+import { confirmations, prompts, reminders } from "./cards.js";
+import { driveControl } from "./drive.js";
+import { offlineMap } from "./map.js";
 import { pushToTalk } from "./mic.js";
+import { stackPanel } from "./stack.js";
 import { showSignals } from "./vehicle.js";
 import { waterfall } from "./waterfall.js";
 
@@ -32,6 +40,16 @@ export function apiFetch(path, init = {}) {
   return fetch(path, { ...init, headers });
 }
 
+/** GET or POST JSON to the daemon; a refusal throws with the daemon's own message. */
+async function apiJson(path, body) {
+  const init = body === undefined ? {} : { method: "POST", body: JSON.stringify(body),
+    headers: { "Content-Type": "application/json" } };
+  const r = await apiFetch(path, init);
+  const data = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(`${data.code || r.status}: ${data.message || r.statusText}`);
+  return data;
+}
+
 function setConn(state, text) {
   const el = $("conn-status");
   el.dataset.state = state;
@@ -47,6 +65,10 @@ function connect() {
     retryMs = 500;
     pendingAudio = null;
     setConn("connected", "connected");
+    map.load();
+    drive.load();
+    loadHealth();
+    loadReminders();
   };
   sock.onmessage = (e) => {
     if (typeof e.data !== "string") return onBinary(e.data);
@@ -81,7 +103,42 @@ function send(data) {
 
 // ---------------------------------------------------------------- server messages
 
-const turns = waterfall($("waterfall"));
+const turns = waterfall($("waterfall"), $("waterfall-legend"), $("waterfall-origin"));
+const map = offlineMap($("map"), {
+  fetchMap: (radius) => apiJson(`/map?radius_m=${radius}`),
+  onFollow: (on) => $("map-follow").setAttribute("aria-pressed", String(on)),
+});
+const confirm = confirmations($("confirm-slot"), $("confirm-template"), { send: (m) => send(m) });
+const proactive = prompts($("prompts"));
+const showReminders = reminders($("reminders"));
+const showStack = stackPanel({ rows: $("stack-rows"), notes: $("stack-notes"), chip: $("stack-chip"),
+  banner: $("fixture-banner") });
+const drive = driveControl(
+  { box: $("drive-control"), slider: $("drive-slider"), time: $("drive-time"), back: $("drive-back"),
+    forward: $("drive-forward") },
+  { getDrive: async () => (await apiJson("/drive")).drive, seekDrive: async (t) => (await apiJson("/drive", { t_s: t })).drive,
+    onSeek: () => map.load(), onError: (m) => showError("page-drive", m) });
+
+async function loadReminders() {
+  try {
+    showReminders((await apiJson("/reminders")).reminders);
+  } catch (err) {
+    showError("page-reminders", `cannot read the timers and reminders: ${err.message || err}`);
+  }
+}
+
+async function loadHealth() {
+  try {
+    showStack(await apiJson("/health"));
+  } catch (err) {
+    showError("page-health", `cannot read the live stack: ${err.message || err}`);
+  }
+}
+
+$("map-zoom-in").addEventListener("click", () => map.zoom(1.5));
+$("map-zoom-out").addEventListener("click", () => map.zoom(1 / 1.5));
+$("map-follow").addEventListener("click", () => map.setFollow(!map.follow));
+$("map-answer-clear").addEventListener("click", () => map.clearPlaces());
 
 function onMessage(msg) {
   switch (msg.type) {
@@ -93,6 +150,7 @@ function onMessage(msg) {
     case "vehicle":
       showSignals(msg.signals || {});
       followSpeed(msg.signals || {});
+      map.vehicle(msg.signals || {});
       break;
     case "state":
       setState(msg.state);
@@ -106,15 +164,38 @@ function onMessage(msg) {
     case "tool-result":
       addLine(msg.ok ? "tool" : "tool-failed",
         `${msg.ok ? "✓" : "✗"} ${callText(msg.call)}${msg.message ? ` — ${msg.message}` : ""}`, msg.turn);
+      confirm.toolResult(msg);
+      break;
+    case "places": // the places an answer named: ringed on the map
+      map.places(msg);
+      break;
+    case "confirmation-asked":
+      confirm.ask(msg);
+      break;
+    case "confirmation-settled":
+      confirm.settled(msg);
+      break;
+    case "stack": // a new assistant runs (start-up, SIGHUP): its engines
+      loadHealth();
+      break;
+    case "proactive-prompt":
+      proactive.show(msg);
+      loadReminders(); // a due timer or reminder is being asked
+      break;
+    case "proactive-settled":
+      proactive.settled(msg);
+      loadReminders();
       break;
     case "reply":
       showReply(msg);
       break;
     case "error":
+      confirm.error(msg);
       showError(msg.code, msg.message, msg.turn);
       break;
     case "turn":
       turns.add(msg);
+      if ((msg.tool_calls || []).some((c) => /timer|remind/.test(c.name))) loadReminders();
       break;
     case "reply-audio":
       pendingAudio = msg;

@@ -64,7 +64,7 @@ async function closeMic(press) {
 }
 
 /**
- * Wire a push-to-talk button (mouse, touch, and the Space key outside text fields).
+ * Wire a push-to-talk button (mouse, touch, and the Space key where no other control has focus).
  * send(data): sends a JSON-able object or an ArrayBuffer, false when not connected.
  * canTalk(): whether a press may start. onPress(): called as a press starts. onError(msg).
  * Returns {release}: release() ends a press in progress (e.g. when the socket closes).
@@ -111,7 +111,10 @@ export function pushToTalk(button, label, { send, canTalk, onPress, onError }) {
   button.addEventListener("touchcancel", release);
   button.addEventListener("contextmenu", (e) => e.preventDefault());
 
-  const typing = (e) => e.target instanceof HTMLInputElement && e.target.type === "text";
+  // Space is the talk key only where it means nothing else: not in a text field, not on another
+  // button, slider, checkbox or the map (Space presses a focused button: Confirm must stay Confirm)
+  const typing = (e) => e.target !== button && e.target instanceof Element
+    && e.target.closest("input, textarea, select, button, a[href], [tabindex], [contenteditable]") !== null;
   window.addEventListener("keydown", (e) => {
     if (e.code !== "Space" || typing(e)) return;
     e.preventDefault();
