@@ -90,22 +90,8 @@ def _parser() -> argparse.ArgumentParser:
         a.add_argument("--config", type=Path, help="config whose session.audit_log to read (its closed segments too)")
         a.add_argument("--log", type=Path, help="the live audit log file (overrides the config)")
 
-    privacy = sub.add_parser("privacy", help="what the car keeps about the driver, and erasing it")
-    p_sub = privacy.add_subparsers(dest="privacy_command", required=True, metavar="ACTION")
-    p_show = p_sub.add_parser("show", help="every kind of data kept: where, how long, who can read it; files, sizes "
-                              "and the oldest entry in the state dir")
-    p_show.add_argument("--json", action="store_true", help="as one JSON object")
-    p_show.add_argument("--markdown", action="store_true", help="the inventory as a Markdown table (the README's copy)")
-    p_purge = p_sub.add_parser("purge", help="delete audit segments and reply audio before a date, or everything; "
-                               "the audit chain records what went")
-    which = p_purge.add_mutually_exclusive_group(required=True)
-    which.add_argument("--before", metavar="DATE", help="YYYY-MM-DD (or YYYY-MM-DDTHH:MM): what is older goes")
-    which.add_argument("--all", action="store_true", help="everything in the state dir but the privacy-mode setting")
-    p_prove = p_sub.add_parser("prove", help="which audit entries sealed this value (a message, a phone number, an "
-                               "e-mail address the driver reveals)")
-    p_prove.add_argument("value")
-    for a in (p_show, p_purge, p_prove):
-        a.add_argument("--config", type=Path, help="config whose session.state_dir to use")
+    from cockpit.privacy.commands import add_parser as add_privacy_parser
+    add_privacy_parser(sub)
 
     models = sub.add_parser("models", help="list or download models from models/catalog.yaml")
     m_sub = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
@@ -296,13 +282,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "audit":
             return _audit(args)
         if args.command == "privacy":
-            from cockpit.privacy import commands as privacy
-            settings = load_config(args.config)
-            if args.privacy_command == "show":
-                return privacy.show(settings, args.json, args.markdown)
-            if args.privacy_command == "purge":
-                return privacy.purge(settings, args.before, args.all)
-            return privacy.prove(settings, args.value)
+            from cockpit.privacy.commands import main as privacy_main
+            return privacy_main(args, load_config(args.config))
         if args.command == "models":
             from cockpit import models
             return models.cli(args)

@@ -6,14 +6,44 @@ daemon's memory: say "forget what I said today", or restart it.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from cockpit.errors import CockpitError
 
 BAD_DATE = "privacy-bad-date"
+
+
+def add_parser(sub: Any) -> None:
+    """``cockpit privacy ...`` on the main parser's subcommands."""
+    privacy = sub.add_parser("privacy", help="what the car keeps about the driver, and erasing it")
+    p_sub = privacy.add_subparsers(dest="privacy_command", required=True, metavar="ACTION")
+    show_ = p_sub.add_parser("show", help="every kind of data kept: where, how long, who can read it; files, sizes "
+                             "and the oldest entry in the state dir")
+    show_.add_argument("--json", action="store_true", help="as one JSON object")
+    show_.add_argument("--markdown", action="store_true", help="the inventory as a Markdown table (the README's copy)")
+    purge_ = p_sub.add_parser("purge", help="delete audit segments and reply audio before a date, or everything; "
+                              "the audit chain records what went")
+    which = purge_.add_mutually_exclusive_group(required=True)
+    which.add_argument("--before", metavar="DATE", help="YYYY-MM-DD (or YYYY-MM-DDTHH:MM): what is older goes")
+    which.add_argument("--all", action="store_true", help="everything in the state dir but the privacy-mode setting")
+    prove_ = p_sub.add_parser("prove", help="which audit entries sealed this value (a message, a phone number, an "
+                              "e-mail address the driver reveals)")
+    prove_.add_argument("value")
+    for a in (show_, purge_, prove_):
+        a.add_argument("--config", type=Path, help="config whose session.state_dir to use")
+
+
+def main(args: argparse.Namespace, settings: Any) -> int:
+    if args.privacy_command == "show":
+        return show(settings, args.json, args.markdown)
+    if args.privacy_command == "purge":
+        return purge(settings, args.before, args.all)
+    return prove(settings, args.value)
 
 
 def parse_before(text: str) -> datetime:
