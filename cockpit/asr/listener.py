@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 FRESH_S = 0.3
 """A partial covering the audio up to this close to now counts as fresh."""
+WAKE_BREATH_S = 0.4
+"""A pause this soon after the wake phrase ("hey cockpit, ...") is the breath before the command:
+Smart Turn does not judge it (the fixed hangover applies), nor any pause before the wake phrase."""
 BARE_WAKE_S = 0.6
 """Less than this much speech after the wake phrase, with no words recognised: a bare wake."""
 
@@ -76,6 +79,8 @@ class Listener:
         self._ep: Endpointer | None = None
         self._utterance_start = 0.0
         self._needs_wake = False
+        self._words = ""
+        """The latest partial transcript of the current utterance, wake phrase removed."""
 
     @property
     def asr(self):
@@ -158,6 +163,7 @@ class Listener:
         free = answering or interrupting or self.barge.free(self._ep.audio_time) or self.window.covers(ev.audio_time)
         self._needs_wake = self.spotter is not None and not free
         self._utterance_start = self._ep.audio_time - len(ev.audio) / 16000
+        self._words = ""
         self.emit(SpeechStarted(t=time.monotonic(), audio_time=ev.audio_time))
         self.threads.begin(ev.audio, dialog=self.mode.confirming, needs_wake=self._needs_wake)
         return SpeechBegan(ev.audio_time, answering)
@@ -165,13 +171,22 @@ class Listener:
     async def _judge(self, ep: Endpointer, ev: Paused) -> list[Ended | Discarded]:
         """The driver paused: Smart Turn's verdict and the recogniser's words so far, both awaited (each on
         its worker thread, in parallel), become the endpointer's data. Late or failing: no verdict."""
-        words = self.threads.pause()
+        heard = self.threads.pause()
         if self.turn is None:
             return []
         verdict = self._turn_thread.submit(self.turn.probability, ev.audio)
         timeout = self.settings.endpoint.smart_turn.timeout_ms / 1000
-        await asyncio.wait([verdict, words], timeout=timeout)
+        t0 = time.perf_counter()
+        await asyncio.wait([verdict, *heard], timeout=timeout)
         self._take_partials(ep)
+        log.debug("pause at %.2f s judged in %.0f ms: P(turn over) %s, words %r (whole command %s, unfinished %s)",
+                  ev.audio_time, (time.perf_counter() - t0) * 1000,
+                  f"{verdict.result():.2f}" if verdict.done() and not verdict.exception() else "-", self._words,
+                  ep.complete, ep.unfinished)
+        hit = self.threads.hit
+        if not self._words or (self._needs_wake and (
+                hit is None or ev.audio_time - (self._utterance_start + hit.end_s) < WAKE_BREATH_S)):
+            return []  # nothing but a wake phrase yet: the driver is about to say the command
         if not verdict.done() or verdict.exception() is not None:
             why = "was late" if not verdict.done() else f"raised {verdict.exception()!r}"
             log.warning("Smart Turn %s on a pause at %.2f s: the fixed hangover ends it", why, ev.audio_time)
@@ -184,6 +199,7 @@ class Listener:
         """Show each new partial; a fresh one says whether the words are a whole command (shortens the
         wait) or stop mid-sentence (lengthens it)."""
         for partial in self.threads.partials():
+            self._words = partial.text
             if not partial.text:
                 continue
             self.emit(Transcript(t=time.monotonic(), text=partial.text, final=False))

@@ -40,6 +40,8 @@ class RecognitionThreads:
         self._partials: deque[Partial] = deque(maxlen=MAX_WAITING)
         self._wake_fired = False
         self._needs_wake = False
+        self.hit: WakeHit | None = None
+        """The wake spotter's hit in the current utterance so far (None: not yet, or not listening)."""
 
     async def prepare(self) -> None:
         jobs = [self._asr_thread.submit(self.asr.prepare)]
@@ -56,6 +58,7 @@ class RecognitionThreads:
         self._needs_wake = needs_wake and self.spotter is not None
         self._partials.clear()
         self._wake_fired = False
+        self.hit = None
         self._asr_thread.submit(self.asr.start, dialog)
         if self._needs_wake:
             self._wake_thread.submit(self.spotter.start)
@@ -66,13 +69,14 @@ class RecognitionThreads:
         if self._needs_wake:
             self._wake_thread.submit(self.spotter.feed, audio).add_done_callback(self._wake_done)
 
-    def pause(self) -> "asyncio.Future[Partial | None]":
+    def pause(self) -> list[asyncio.Future]:
         """The endpointer heard the driver pause: a recogniser that decodes at pauses (Whisper) decodes
-        what was said now; the future is done when the recogniser has caught up with every frame fed."""
+        what was said now; the futures are done when the recogniser (and the wake spotter, if it listens)
+        have caught up with every frame fed."""
         job = self.asr.pause if hasattr(self.asr, "pause") else _caught_up
         fut = self._asr_thread.submit(job)
         fut.add_done_callback(self._partial_done)
-        return fut
+        return [fut, self._wake_thread.submit(_caught_up)] if self._needs_wake else [fut]
 
     def _partial_done(self, fut: "asyncio.Future[Partial | None]") -> None:
         if not fut.cancelled() and fut.exception() is None and fut.result() is not None:
@@ -81,6 +85,7 @@ class RecognitionThreads:
     def _wake_done(self, fut: "asyncio.Future[WakeHit | None]") -> None:
         if not fut.cancelled() and fut.exception() is None and fut.result() is not None:
             self._wake_fired = True
+            self.hit = fut.result()
 
     def partials(self) -> list[Partial]:
         """The partial transcripts finished since the last call, wake phrase removed, in order."""

@@ -22,7 +22,10 @@ def add_parser(sub) -> None:
     bench.add_argument("--scenario", type=Path, default=SCENARIOS / "bench.yaml", help="scenario YAML (default: %(default)s)")
     bench.add_argument("--llm", choices=LLM_PRESETS, default="qwen2.5-0.5b", help="local Qwen shape (default: %(default)s)")
     bench.add_argument("--asr", choices=ASR_CHOICES, default="whisper-base", help="recogniser (default: %(default)s)")
-    bench.add_argument("--voice", choices=["espeak", "piper"], default="espeak", help="TTS engine (default: %(default)s)")
+    bench.add_argument("--voice", choices=["espeak", "piper"], default="espeak",
+                       help="cockpit's voice and the driver's (default: %(default)s)")
+    bench.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                       help="a setting over the config, e.g. --set endpoint.mode=fixed (repeatable)")
     bench.add_argument("--config", type=Path, help="config to start from (default: the scenario's), e.g. configs/jetson-orin.yaml")
     bench.add_argument("--warmup", type=int, default=2, help="turns run first and not counted (default: %(default)s)")
     bench.add_argument("--reps", type=int, default=3, help="measured passes over the scenario (default: %(default)s)")
@@ -92,7 +95,8 @@ def _harness(args: argparse.Namespace, progress) -> int:
                            "reps >= 1 and idle >= 0", code="config-bench")
     old = report.load(args.compare) if args.compare else None  # a bad file fails now, not after the run
     o = Options(scenario=args.scenario, llm=args.llm, asr=args.asr, voice=args.voice, config=args.config,
-                warmup=args.warmup, reps=args.reps, idle_s=args.idle_s, out=args.out, name=args.name, cold=args.cold)
+                warmup=args.warmup, reps=args.reps, idle_s=args.idle_s, out=args.out, name=args.name, cold=args.cold,
+                overrides=tuple(args.overrides))
     result = harness.run(o, progress)
     print(report.markdown(result), end="")
     print("\n" + "\n".join(f"{k}: {v}" for k, v in result["files"].items()))

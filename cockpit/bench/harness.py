@@ -1,10 +1,12 @@
 """`cockpit bench`: a spoken scenario through the real pipeline, with its baselines, in one run.
 
-Each turn of the scenario (configs/scenarios/bench.yaml) is said by espeak-ng into the simulated
-microphone at real-time pace and runs through the whole assistant: VAD, endpointer, wake
-phrase, recogniser, fast path or local model, tools, speakable text, chunker, TTS. Timings come
-from the turn's trace, measured from the endpointer's decision that the driver stopped speaking
-(end of speech, EOS). After each turn, in the same process and on the same models and inputs:
+Each turn of the scenario (configs/scenarios/bench.yaml) is said by the driver's voice (espeak-ng,
+or the real piper voice) into the simulated microphone at real-time pace and runs through the
+whole assistant: VAD, endpointer (Smart Turn), wake phrase, recogniser, fast path or local model,
+tools, speakable text, chunker, TTS. Every latency is measured from the driver's LAST speech sample
+(``timeline``: known exactly in the simulated microphone's stream), with the endpointer's decision
+as the first stage of it; the old figures, from that decision (end of speech, EOS), are kept
+beside them. After each turn, in the same process and on the same models and inputs:
 the naive pipeline (see ``naive``), a bare llama.cpp decode loop, and, the first time each
 model turn is measured, the cold time to first token. Barge-in turns run through the simulated
 cabin (speaker -> echo -> microphone). Then a quiet minute measures idle-listening CPU.
@@ -27,9 +29,10 @@ from cockpit.bench import results
 from cockpit.bench.naive import NaivePipeline, bare_decode, cold_first_token_ms
 from cockpit.bench.probes import AsrProbe, LlmProbe
 from cockpit.bench.stats import ProcessSampler
+from cockpit.bench.timeline import PacedMic, naive_end_of_turn_ms
 from cockpit.config import load_config, parse_config
 from cockpit.events import Route
-from cockpit.scenario import Scenario, ScenarioTurn, driver_speech, load_scenario
+from cockpit.scenario import PIPER_DRIVER, Scenario, ScenarioTurn, driver_speech, load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / ".cache" / "fixtures"
@@ -57,7 +60,10 @@ class Options:
     llm: str = "qwen2.5-0.5b"
     asr: str = "whisper-base"
     voice: Literal["espeak", "piper"] = "espeak"
+    """cockpit's voice, and the driver's (espeak-ng's Klatt voice or the real piper joe)."""
     config: Path | None = None
+    overrides: tuple[str, ...] = ()
+    """``key.path=value`` settings (the value read as YAML) applied over the config."""
     warmup: int = 2
     reps: int = 3
     idle_s: float = 60.0
@@ -109,7 +115,35 @@ def _settings(o: Options, scenario: Scenario, m: dict):
         base["tts"]["piper"]["voices"] = {"en": m["tts"]["file"]}
     if scenario.clock is not None:
         base["vehicle"]["clock"] = scenario.clock.isoformat()
+    for item in o.overrides:
+        _override(base, item)
     return parse_config(base, "<cockpit bench>")
+
+
+def _override(tree: dict, item: str) -> None:
+    import yaml
+
+    from cockpit.errors import CockpitError
+    key, sep, value = item.partition("=")
+    parts = key.strip().split(".")
+    node = tree
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            break
+    if not sep or not isinstance(node, dict) or parts[-1] not in node:
+        raise CockpitError(f"--set {item!r}: not a setting (key.path=value)", code="config-bench",
+                           hint="keys as in configs/default.yaml, e.g. --set endpoint.mode=fixed")
+    node[parts[-1]] = yaml.safe_load(value)
+
+
+def from_speech(stages: dict, endpoint_ms: float) -> dict:
+    """A turn's stages measured from the driver's last speech sample: the endpointer's decision first
+    (``endpoint``), durations kept, every 'ms since EOS' milestone moved by it."""
+    out = {"endpoint": round(endpoint_ms, 2)}
+    for key, v in stages.items():
+        out[key] = v if key in ("asr", "route", "tool", "tts", "llm", "llm_ttft", "playback") else round(v + endpoint_ms, 2)
+    return out
 
 
 async def _quiet(seconds: float, chunk_ms: int = 20):
@@ -132,6 +166,22 @@ class Bench:
         self.assistant = Assistant(self.settings)
         self.naive = NaivePipeline(self.settings, self.assistant.voices)
         self.cold_done: set[int] = set()
+        self.driver_voice = PIPER_DRIVER if o.voice == "piper" else self.scenario.driver_voice
+        self.decisions: list[float] = []
+        self._watch_decisions()
+
+    def _watch_decisions(self) -> None:
+        """Note the moment the endpointer decided each utterance ended (its trace's origin)."""
+        from cockpit.asr.heard import Utterance
+        listener = self.assistant.listener
+        hear = listener.hear
+
+        async def watched(frames):
+            async for heard in hear(frames):
+                if isinstance(heard, Utterance):
+                    self.decisions.append(heard.trace.origin)
+                yield heard
+        listener.hear = watched
 
     async def prepare(self) -> None:
         a = self.assistant
@@ -148,27 +198,35 @@ class Bench:
         await self.assistant.close()
 
     async def turn(self, index: int, measured: bool) -> dict:
-        from cockpit.audio.simmic import simulated_microphone, with_floor
+        from cockpit.audio.simmic import with_floor
         t: BenchTurn = self.scenario.turns[index]  # type: ignore[assignment]
         if t.kind == "barge-in":
             from cockpit.bench.speech import barge_in_once
             got = await asyncio.to_thread(barge_in_once, 3 + index, self.o.echo_db, t.say, t.interrupt or "stop")
             return {"index": index, "name": t.say, "kind": t.kind, "ok": got.get("detected", False), "barge_in": got}
-        clip = driver_speech(t.say, t.rate_wpm, self.scenario.driver_voice)
+        clip = driver_speech(t.say, t.rate_wpm, self.driver_voice)
         cap = len(self.tokenizer.encode(t.say, add_special_tokens=False).ids) + 1 if self.tokenizer else None
         self.asr.next_turn(t.say, cap)
         self.llm.next_turn(t.fixture_says)
+        mic, verdicts = PacedMic(clip, seed=index), len(self.assistant.listener.verdicts)
+        self.decisions.clear()
         with ProcessSampler(0.1) as sampler:
-            heard = await self.assistant.listen(simulated_microphone([clip], realtime=True))
+            heard = await self.assistant.listen(mic.frames())
         rec: dict = {"index": index, "name": t.say, "kind": t.kind, "process": sampler.result}
-        if not heard:
+        if not heard or not self.decisions:
             return {**rec, "ok": False, "problem": "no turn was heard (wake phrase missed?)"}
         s = heard[-1]
+        endpoint_ms = (self.decisions[-1] - mic.speech_end_wall) * 1000
         rec.update(transcript=s.transcript, route=s.route.value, reply=s.reply, stages_ms=dict(s.timings_ms),
-                   tools=[c.name for c in s.tool_calls], error=s.error,
+                   speech_ms=from_speech(s.timings_ms, endpoint_ms), tools=[c.name for c in s.tool_calls],
+                   error=s.error, verdicts=[round(p, 3) for _, p in self.assistant.listener.verdicts[verdicts:]],
                    ok=s.route is EXPECTED_ROUTE[t.kind] and (t.kind != "tool" or bool(s.tool_calls)))
         # warm-up turns run the baselines too (the naive pipeline's first call is cold as well)
         await asyncio.to_thread(self._baselines, rec, with_floor(clip, lead_s=0.3, tail_s=0.6), cap, s.reply, measured)
+        naive_end = await asyncio.to_thread(naive_end_of_turn_ms, mic.audio, mic.speech_end)
+        if naive_end is not None:
+            rec["naive_ms"]["endpoint"] = naive_end
+            rec["naive_ms"]["ttfa_from_speech"] = round(naive_end + rec["naive_ms"]["ttfa"], 2)
         return rec
 
     def _baselines(self, rec: dict, audio: np.ndarray, cap: int | None, reply: str, measured: bool) -> None:

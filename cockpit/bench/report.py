@@ -8,8 +8,10 @@ A result is a JSON object::
      "metrics": {name: {"n": .., "p50": .., "p95": .., "max": ..}},
      "baselines": {name: value}, "ratios": {name: value}}
 
-``stages_ms`` follows ``TurnTrace.timings_ms``: ``asr`` and ``route`` are durations, the
-``*_first`` keys and ``total`` are milliseconds since the driver stopped speaking. Charts are
+``stages_ms`` follows ``TurnTrace.timings_ms``: ``endpoint`` (the endpointer's decision after the
+driver's last speech sample), ``asr`` and ``route`` are durations, the ``*_first`` keys and
+``total`` are milliseconds since the driver's last speech sample (results of older runs: since
+the endpointer's decision, and no ``endpoint``). Charts are
 drawn with matplotlib's Agg renderer (no display); the file's suffix picks PNG or SVG.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from cockpit.errors import CockpitError
 
 # Waterfall order: (key, legend label, key is a duration rather than a time since end of speech).
 WATERFALL = (
+    ("endpoint", "end of turn decided", True),
     ("asr", "ASR", True),
     ("route", "route", True),
     ("llm_first", "first token", False),
@@ -29,7 +32,7 @@ WATERFALL = (
     ("playback_first", "first audio played", False),
     ("total", "end of turn", False),
 )
-COLOURS = ("#4c72b0", "#8172b2", "#dd8452", "#55a868", "#64b5cd", "#c0c0c0")
+COLOURS = ("#937860", "#4c72b0", "#8172b2", "#dd8452", "#55a868", "#64b5cd", "#c0c0c0")
 CHART_FORMATS = (".png", ".svg")
 
 
@@ -199,7 +202,8 @@ def waterfall_png(result: Mapping, path: str | Path) -> Path:
     ax.set_yticks(range(len(turns)), [f"{t.get('name', '?')} ({t.get('kind', '?')})" for t in turns])
     ax.invert_yaxis()
     ax.margins(x=0.12)
-    ax.set_xlabel("ms since the driver stopped speaking")
+    ax.set_xlabel("ms since the driver's last speech sample" if any("endpoint" in (t.get("stages_ms") or {})
+                                                                     for t in turns) else "ms since end of speech")
     ax.set_title("Turn waterfall")
     if handles:
         keys = [key for key, _, _ in WATERFALL if key in handles]  # legend in stage order
@@ -218,8 +222,8 @@ def comparison_png(result: Mapping, path: str | Path) -> Path:
     fig = _figure(max(5, 1.4 * len(names) + 2), 4)
     ax = fig.add_subplot()
     xs = range(len(names))
-    ours = ax.bar([x - 0.2 for x in xs], [metrics[n]["p50"] for n in names], 0.4, label="cockpit p50", color=COLOURS[0])
-    base = ax.bar([x + 0.2 for x in xs], [baselines[n] for n in names], 0.4, label="baseline", color=COLOURS[5])
+    ours = ax.bar([x - 0.2 for x in xs], [metrics[n]["p50"] for n in names], 0.4, label="cockpit p50", color=COLOURS[1])
+    base = ax.bar([x + 0.2 for x in xs], [baselines[n] for n in names], 0.4, label="baseline", color=COLOURS[6])
     for bars in (ours, base):
         ax.bar_label(bars, fmt="%.0f", fontsize=7, padding=1)
     ax.set_xticks(list(xs), names, rotation=20, ha="right")

@@ -1,6 +1,12 @@
 """From measured turns to a `cockpit bench` result: metrics, baselines, ratios, goals, labels.
 
-Metric names (all latencies in ms from the endpointer's end-of-speech decision, EOS):
+Headline metrics, in ms from the driver's LAST speech sample (what the driver waits for):
+``speech_to_first_audio_ms.<kind>`` first reply audio synthesised; ``speech_to_end_of_turn_ms``
+the endpointer's decision; ``speech_to_transcript_ms`` the final transcript. Their baselines are
+the naive script's, which waits for 800 ms of silence (``timeline.NAIVE_SILENCE_MS``).
+
+The old metrics, kept beside them for one release (ms from the endpointer's end-of-speech
+decision, EOS):
 ``eos_to_first_audio_ms.<kind>`` first reply audio synthesised; ``eos_to_transcript_ms`` final
 transcript; ``eos_to_route_ms`` route decided; ``eos_to_first_token_ms`` first model token;
 ``turn_total_ms.<kind>`` end of the turn; ``llm_ttft_warm_ms`` / ``llm_ttft_cold_ms`` the model's
@@ -25,8 +31,11 @@ from cockpit.bench.stats import cpu_name, summarize
 
 KINDS = ("fastpath", "llm", "tool")
 GOALS = (  # (name, what, comparison, goal) — the issue's targets; `what` is "metric:stat" or "ratio:name"
-    ("fast-path EOS -> first audio p50 (ms)", "metric:eos_to_first_audio_ms.fastpath", "<=", 250.0),
-    ("LLM turn first audio, cockpit / naive", "ratio:ttfa_cockpit_over_naive.llm", "<=", 0.4),
+    ("P1: fast-path last word -> first audio p50 (ms)", "metric:speech_to_first_audio_ms.fastpath", "<=", 250.0),
+    ("P2: question last word -> first audio p50 (ms)", "metric:speech_to_first_audio_ms.llm", "<=", 1000.0),
+    ("P2: question first audio from the last word, cockpit / naive", "ratio:speech_ttfa_cockpit_over_naive.llm",
+     "<=", 0.3),
+    ("LLM turn first audio after EOS, cockpit / naive (old metric)", "ratio:ttfa_cockpit_over_naive.llm", "<=", 0.4),
     ("decode speed, cockpit / raw llama.cpp", "ratio:decode_cockpit_over_raw", ">=", 0.95),
     ("first token, warm / cold", "ratio:ttft_warm_over_cold", "<=", 0.1),
 )
@@ -41,10 +50,12 @@ def one_line(rec: dict) -> str:
     if "stages_ms" not in rec:
         return f"MISSED: {rec.get('problem')}"
     st = rec["stages_ms"]
+    sp = rec.get("speech_ms") or {}
     line = (f"{rec['route']}{'' if rec['ok'] else ' (NOT the intended route)'}: first audio "
-            f"{st.get('tts_first', float('nan')):.0f} ms after EOS (transcript {st.get('asr', 0):.0f} ms)")
+            f"{sp.get('tts_first', float('nan')):.0f} ms after the last word (end of turn decided at "
+            f"{sp.get('endpoint', float('nan')):.0f}; {st.get('tts_first', float('nan')):.0f} after it)")
     if "naive_ms" in rec:
-        line += f"; naive {rec['naive_ms']['ttfa']:.0f} ms"
+        line += f"; naive {rec['naive_ms'].get('ttfa_from_speech', rec['naive_ms']['ttfa']):.0f} ms"
     if rec.get("llm", {}).get("decode_tok_s"):
         line += f"; decode {rec['llm']['decode_tok_s']:.1f} tok/s (raw {rec['llm']['raw_decode_tok_s'] or 0:.1f})"
     return line
@@ -83,18 +94,27 @@ def _short(said: str) -> str:
     return words if len(words) <= 36 else words[:35] + "…"
 
 
+def _stages(r: dict) -> dict:
+    """The turn's stages from the last speech sample (old runs: from EOS)."""
+    return r.get("speech_ms") or r["stages_ms"]
+
+
 def _representatives(good: list[dict]) -> list[dict]:
-    """Per scenario turn, its median repetition by first audio; each with its naive row after it."""
+    """Per scenario turn, its median repetition by first audio; each with its naive row after it. Stages in
+    ms from the driver's last speech sample, the endpointer's decision first."""
     rows = []
     for index in sorted({r["index"] for r in good}):
-        reps = sorted((r for r in good if r["index"] == index), key=lambda r: r["stages_ms"].get("tts_first", 0))
+        reps = sorted((r for r in good if r["index"] == index), key=lambda r: _stages(r).get("tts_first", 0))
         r = reps[len(reps) // 2]
         name = _short(r["name"])
-        rows.append({"name": name, "kind": r["kind"], "stages_ms": r["stages_ms"]})
+        rows.append({"name": name, "kind": r["kind"], "stages_ms": _stages(r)})
         if "naive_ms" in r:
             nv = r["naive_ms"]
-            rows.append({"name": name, "kind": "naive", "stages_ms": {
-                "asr": nv["asr"], "llm_first": nv["asr"] + nv["llm"], "tts_first": nv["ttfa"], "total": nv["ttfa"]}})
+            end = nv.get("endpoint", 0.0)
+            first = end + nv["ttfa"]
+            stages = {"endpoint": end} if "endpoint" in nv else {}
+            stages.update(asr=nv["asr"], llm_first=end + nv["asr"] + nv["llm"], tts_first=first, total=first)
+            rows.append({"name": name, "kind": "naive", "stages_ms": stages})
     return rows
 
 
@@ -105,6 +125,15 @@ def assemble(records: list[dict], idle: dict | None, lab: dict) -> dict:
     st = lambda rs, key: [r["stages_ms"][key] for r in rs if key in r["stages_ms"]]  # noqa: E731
     values: dict[str, list] = {}
     baselines: dict[str, float | None] = {}
+    sp = lambda rs, key: [r["speech_ms"][key] for r in rs if key in r.get("speech_ms", {})]  # noqa: E731
+    for k in KINDS:
+        values[f"speech_to_first_audio_ms.{k}"] = sp(kind[k], "tts_first")
+        baselines[f"speech_to_first_audio_ms.{k}"] = _median([r["naive_ms"].get("ttfa_from_speech") for r in kind[k]
+                                                             if "naive_ms" in r])
+    values["speech_to_end_of_turn_ms"] = sp(good, "endpoint")
+    baselines["speech_to_end_of_turn_ms"] = _median([r.get("naive_ms", {}).get("endpoint") for r in good])
+    values["speech_to_transcript_ms"] = [r["speech_ms"]["endpoint"] + r["speech_ms"].get("asr", 0.0) for r in good
+                                         if "speech_ms" in r]
     for k in KINDS:
         values[f"eos_to_first_audio_ms.{k}"] = st(kind[k], "tts_first")
         values[f"turn_total_ms.{k}"] = st(kind[k], "total")
@@ -129,8 +158,10 @@ def assemble(records: list[dict], idle: dict | None, lab: dict) -> dict:
     metrics = {name: {k: (round(v, 3) if isinstance(v, float) else v) for k, v in summarize(vs).items()}
                for name, vs in values.items() if vs}
     p50 = lambda name: (metrics.get(name) or {}).get("p50")  # noqa: E731
-    ratios = {f"ttfa_cockpit_over_naive.{k}": _ratio(p50(f"eos_to_first_audio_ms.{k}"),
-                                                     baselines[f"eos_to_first_audio_ms.{k}"]) for k in KINDS}
+    ratios = {f"speech_ttfa_cockpit_over_naive.{k}": _ratio(p50(f"speech_to_first_audio_ms.{k}"),
+                                                            baselines[f"speech_to_first_audio_ms.{k}"]) for k in KINDS}
+    ratios.update({f"ttfa_cockpit_over_naive.{k}": _ratio(p50(f"eos_to_first_audio_ms.{k}"),
+                                                          baselines[f"eos_to_first_audio_ms.{k}"]) for k in KINDS})
     ratios["decode_cockpit_over_raw"] = _ratio(_median(values["decode_tok_s"]), baselines["decode_tok_s"])
     ratios["ttft_warm_over_cold"] = _ratio(_median(values["llm_ttft_warm_ms"]), baselines["llm_ttft_warm_ms"])
     ratios["asr_cockpit_over_raw"] = _ratio(p50("eos_to_transcript_ms"), baselines["eos_to_transcript_ms"])
