@@ -242,7 +242,8 @@ def test_a_typed_vegetarian_question_rings_the_answered_place(page):
     reply_turn_done(page, "Tiffin Garden")
     # the nearer vegetarian place, closed until 17:00, is drawn but not ringed
     expect(page.locator('[data-testid="map-poi"][data-name="Green Fork"]')).to_have_attribute("data-open", "false")
-    ring, mapbox = answered.bounding_box(), page.locator("#map").bounding_box()  # in view
+    ring = wait_until(answered.bounding_box, "the ring laid out")  # drawn in view
+    mapbox = page.locator("#map").bounding_box()
     assert mapbox["x"] <= ring["x"] and ring["x"] + ring["width"] <= mapbox["x"] + mapbox["width"]
     assert mapbox["y"] <= ring["y"] and ring["y"] + ring["height"] <= mapbox["y"] + mapbox["height"]
     page.screenshot(path=str(OUT / "map-answer.png"))

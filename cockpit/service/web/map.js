@@ -135,9 +135,12 @@ export function offlineMap(box, { fetchMap, onFollow = () => {} }) {
     draw();
   }
 
+  /** Put the car at (lat, lon); false when it is where it was (a feed repeats itself: nothing to redraw). */
   function setCar(lat, lon, heading, speed) {
     const [x, y] = project(lat, lon);
-    car = { x, y, lat, lon, heading: num(heading) ?? car?.heading ?? 0, speed: num(speed) };
+    const turned = num(heading) ?? car?.heading ?? 0;
+    if (car && Math.hypot(car.x - x, car.y - y) < 0.05 && car.heading === turned) return false;
+    car = { x, y, lat, lon, heading: turned, speed: num(speed) };
     if (route) {
       const at = onRoute(route.pts, route.along, x, y, driven);
       if (at && at.dist <= OFF_ROUTE_M) driven = at.along;
@@ -147,20 +150,23 @@ export function offlineMap(box, { fetchMap, onFollow = () => {} }) {
       if (trail.length > TRAIL) trail.shift();
     }
     if (view.follow) [view.cx, view.cy] = [x, y];
+    return true;
   }
 
   /** A `vehicle` message (snapshot or changes): moves the car, notices a new destination. */
   function vehicle(changes) {
+    const dest = DEST.some((k) => k in changes && changes[k] !== signals[k]);
     Object.assign(signals, changes);
+    let moved = false;
     if (LAT in changes || LON in changes || HEADING in changes) {
       const lat = num(signals[LAT]), lon = num(signals[LON]);
-      if (lat !== null && lon !== null) setCar(lat, lon, signals[HEADING], signals[SPEED]);
+      if (lat !== null && lon !== null) moved = setCar(lat, lon, signals[HEADING], signals[SPEED]);
     }
-    if (DEST.some((k) => k in changes)) load();
-    const moved = car && fetchedAt ? Math.hypot(car.x - fetchedAt[0], car.y - fetchedAt[1]) : 0;
-    const due = moved > REFETCH_MOVED_M || (car && !fetchedAt) || Date.now() - lastFetch > REFETCH_EVERY_MS;
+    if (dest) load();
+    const far = car && fetchedAt ? Math.hypot(car.x - fetchedAt[0], car.y - fetchedAt[1]) : 0;
+    const due = far > REFETCH_MOVED_M || (car && !fetchedAt) || Date.now() - lastFetch > REFETCH_EVERY_MS;
     if (due && Date.now() - lastFetch > 2000) load(); // at most one refresh every 2 s from the car's moves
-    schedule();
+    if (moved) schedule();
   }
 
   /** A `places` event: ring and label the places an answer named; show the sector it looked in. */
@@ -246,15 +252,20 @@ export function offlineMap(box, { fetchMap, onFollow = () => {} }) {
 
   function poiMark(id, x, y, p, answered) {
     const state = p.open === true ? "open" : p.open === false ? "closed" : "unknown";
-    const g = el("g", { class: `poi ${state}${answered ? " answered" : ""}`, "data-testid": answered ? "map-answer" : "map-poi",
-      "data-poi-id": id, "data-name": p.name, "data-open": String(p.open), transform: `translate(${sx(x).toFixed(1)},${sy(y).toFixed(1)})` });
+    const at = `translate(${sx(x).toFixed(1)},${sy(y).toFixed(1)})`;
+    const g = el("g", { class: `poi ${state}${answered ? " answered" : ""}`, transform: at,
+      "data-testid": answered ? "map-answer" : "map-poi", "data-poi-id": id, "data-name": p.name, "data-open": String(p.open) });
     g.append(el("title", {}, `${p.name} — ${p.kind || p.category || "place"}${p.hours ? `, ${p.hours}` : ""}`));
     if (answered) g.append(el("circle", { r: 13, class: "ring" }));
     g.append(el("circle", { r: answered ? 8 : 5.5, class: "dot" }));
     if (answered || view.scale >= 0.7) {
       const label = answered ? `${p.name}${p.hours ? ` · ${p.hours}` : ""}` : p.name;
-      const t = el("text", { x: answered ? 16 : 9, y: 4, class: answered ? "maplabel strong" : "maplabel",
-        "data-testid": answered ? "map-answer-label" : undefined }, label);
+      const gap = answered ? 16 : 9, wide = label.length * (answered ? 8.2 : 6.6); // about, in pixels
+      const fits = sx(x) + gap + wide <= size().w - 56; // clear of the zoom buttons on the right
+      const side = fits ? "start" : sx(x) - gap - wide > 0 ? "end" : "middle"; // right, left, or under it
+      const t = el("text", { x: { start: gap, end: -gap, middle: 0 }[side], y: side === "middle" ? gap + 14 : 4,
+        "text-anchor": side,
+        class: answered ? "maplabel strong" : "maplabel", "data-testid": answered ? "map-answer-label" : undefined }, label);
       g.append(t);
     }
     return g;
@@ -295,8 +306,9 @@ export function offlineMap(box, { fetchMap, onFollow = () => {} }) {
     }
     for (const m of answer?.places || []) layers.push(poiMark(m.id, m.x, m.y, m, true));
     if (car) {
-      const g = el("g", { class: "car", "data-testid": "map-car", "data-lat": car.lat.toFixed(6), "data-lon": car.lon.toFixed(6),
-        "data-heading": car.heading.toFixed(1), transform: `translate(${sx(car.x).toFixed(1)},${sy(car.y).toFixed(1)}) rotate(${car.heading})` });
+      const at = `translate(${sx(car.x).toFixed(1)},${sy(car.y).toFixed(1)}) rotate(${car.heading})`;
+      const g = el("g", { class: "car", transform: at, "data-testid": "map-car", "data-lat": car.lat.toFixed(6),
+        "data-lon": car.lon.toFixed(6), "data-heading": car.heading.toFixed(1) });
       g.append(el("title", {}, `the car: heading ${Math.round(car.heading)}°`),
         el("circle", { r: 15, class: "halo" }), el("path", { d: "M0,-13L9,10L0,5L-9,10Z", class: "arrow" }));
       layers.push(g);
@@ -378,11 +390,15 @@ export function offlineMap(box, { fetchMap, onFollow = () => {} }) {
       keys[e.key]();
     }
   });
-  const resized = new ResizeObserver(() => schedule());
+  const refit = () => { // the visible part changed (a card opened or closed): keep the answer in view
+    if (answer) reveal();
+    schedule();
+  };
+  const resized = new ResizeObserver(refit);
   resized.observe(box);
   if (overlay) {
-    resized.observe(overlay); // a card opened or closed: the visible part changed
-    for (const slot of overlay.children) new MutationObserver(() => schedule()).observe(slot, { childList: true });
+    resized.observe(overlay);
+    for (const slot of overlay.children) new MutationObserver(refit).observe(slot, { childList: true });
   }
   setInterval(() => { if (Date.now() - lastFetch > REFETCH_EVERY_MS) load(); }, 5000);
 

@@ -62,7 +62,8 @@ export function stackPanel({ rows, notes, chip, banner }) {
         : fallbacks.length ? "stack: real (offline fallback)" : "stack: real";
     banner.hidden = fixtures.length === 0;
     banner.textContent = fixtures.length
-      ? `FIXTURE answering: ${fixtures.map((r) => `${r.role} ${r.label}`).join("; ")} — random weights, its words are gibberish.`
+      ? `FIXTURE answering: ${fixtures.map((r) => `${r.role} ${r.label}`).join("; ")} — random weights, `
+        + "its words are gibberish."
       : "";
   };
 }
