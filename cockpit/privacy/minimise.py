@@ -26,7 +26,7 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from cockpit.brain.privacy import _LAT_KEYS, _LON_KEYS, coarsen, redact_text
 from cockpit.config import PrivacyPolicy
@@ -151,7 +151,7 @@ class Minimiser:
         return self._walk(data, spans, key=None)
 
     def _collect(self, value: Any, bodies: dict[str, str], under_arguments: bool) -> None:
-        if isinstance(value, dict):
+        if isinstance(value, Mapping):
             for k, v in value.items():
                 if under_arguments and k in self.text_arguments and isinstance(v, str) and v.strip():
                     bodies.setdefault(v, token(self.key(), "text", v))
@@ -161,7 +161,7 @@ class Minimiser:
                 self._collect(v, bodies, under_arguments)
 
     def _walk(self, value: Any, spans: list[tuple[str, str]], key: Any) -> Any:
-        if isinstance(value, dict):
+        if isinstance(value, Mapping):  # a tool call's arguments are read-only mappings
             return snap_fields({k: self._walk(v, spans, k) for k, v in value.items()}, self.km)
         if isinstance(value, (list, tuple)):
             return [self._walk(v, spans, key) for v in value]

@@ -38,7 +38,7 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from cockpit.errors import CockpitError
 from cockpit.skills import audit_files as files
@@ -51,6 +51,11 @@ DAY_S = 86400.0
 
 class AuditUnavailable(CockpitError):
     code = "audit-write-failed"
+
+
+def _plain(value: Any) -> Any:
+    """JSON for what json cannot write: a read-only mapping (a tool call's arguments) as an object, else text."""
+    return dict(value) if isinstance(value, Mapping) else str(value)
 
 
 def _iso(at: float | None) -> str | None:
@@ -134,7 +139,7 @@ class AuditLog:
 
     def _write(self, prev: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
         body = {"at": self.clock(), "kind": kind, "data": data, "prev": prev}
-        body = json.loads(json.dumps(body, ensure_ascii=False, default=str))  # hashed exactly as it is stored
+        body = json.loads(json.dumps(body, ensure_ascii=False, default=_plain))  # hashed exactly as it is stored
         entry = {**body, "hash": digest(prev, body)}
         self._append_bytes((json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
         self._prev = entry["hash"]

@@ -63,6 +63,17 @@ def test_coordinates_are_snapped_in_fields_and_in_text():
     assert exact["where"] == {"lat": 48.1374, "lon": 11.5755}  # 0 keeps the point (the setting says so)
 
 
+def test_nested_read_only_arguments_are_minimised_and_stored_as_objects(tmp_path):
+    from cockpit.events import ToolCall
+    call = ToolCall("place_order", {"items": [{"name": "latte", "note": "ring +49 170 1234567 at the door"}]})
+    out = minimise({"arguments": dict(call.arguments)})  # the gate passes a call's read-only mappings
+    assert out["arguments"]["items"][0]["name"] == "latte" and "1234567" not in json.dumps(out)
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.append("tool-executed", arguments=dict(call.arguments))
+    stored = next(log.entries())["data"]["arguments"]
+    assert stored == {"items": [{"name": "latte", "note": "ring +49 170 1234567 at the door"}]} and log.verify().ok
+
+
 def test_identifiers_and_names_are_left_alone():
     data = {"id": "1381234567890abc", "tool": "phone_call", "code": "policy-cancelled", "source": "fastpath",
             "turn": 3, "driving": {"speed_kmh": 40.0, "gear": 127, "moving": True}}
