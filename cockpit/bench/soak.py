@@ -27,6 +27,8 @@ import yaml
 TYPED = ["turn on the AC", "set the temperature to twenty one degrees", "next track", "open my window a bit",
          "turn the volume up", "what's the range", "pause the music"]
 SPOKEN = ["next track", "turn on the AC", "pause the music", "set the fan to three"]
+PAUSE_S = 1.0
+"""Between two spoken requests (an endpointer that waits for a hesitating driver must not join them)."""
 SPEEDUP = 4.0
 """Spoken turns are sent this many times faster than real time (the recogniser keeps up)."""
 
@@ -114,23 +116,53 @@ class SoakDaemon:
             self.log.close()
 
 
-def _turn_event(ws, timeout: float = 60.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
-        if isinstance(message, str) and (event := json.loads(message)).get("type") == "turn":
-            return event
-    raise TimeoutError("no turn event")
+class SpeakingClient:
+    """The long-lived WebSocket client (a head unit): it reads everything the daemon sends, all the
+    time, as a real client does (one that stops reading is dropped by the server's keepalive)."""
 
+    def __init__(self, url: str):
+        import queue
+        import threading
 
-def _speak(ws, pcm: np.ndarray) -> dict:
-    ws.send(json.dumps({"type": "ptt", "down": True}))
-    step = 320 * 4  # 80 ms per message
-    for i in range(0, len(pcm), step):
-        ws.send(pcm[i:i + step].astype("<i2").tobytes())
-        time.sleep(step / 16000 / SPEEDUP)
-    ws.send(json.dumps({"type": "ptt", "down": False}))
-    return _turn_event(ws)
+        from websockets.sync.client import connect
+        self.ws = connect(url, open_timeout=30, max_size=1 << 22)
+        self.turns: "queue.Queue[dict]" = queue.Queue()
+        self.received = 0
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        try:
+            for message in self.ws:
+                self.received += 1
+                if isinstance(message, str) and (event := json.loads(message)).get("type") == "turn":
+                    self.turns.put(event)
+        except Exception:  # noqa: BLE001 - the connection ended: speak() then reports a timeout
+            return
+
+    def speak(self, pcm: np.ndarray, said: str, timeout: float = 60.0) -> dict:
+        """Say ``said`` (its audio ``pcm``) with the talk button held; its turn, or the first turn that
+        heard nothing / failed after it (other clients' typed turns are broadcast here too)."""
+        self.ws.send(json.dumps({"type": "ptt", "down": True}))
+        step = 320 * 4  # 80 ms per message
+        for i in range(0, len(pcm), step):
+            self.ws.send(pcm[i:i + step].astype("<i2").tobytes())
+            time.sleep(step / 16000 / SPEEDUP)
+        self.ws.send(json.dumps({"type": "ptt", "down": False}))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            import queue
+            try:
+                event = self.turns.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            heard = (event.get("transcript") or "").lower()
+            if heard == said.lower() or (event.get("error") and event.get("route") == "none" and heard not in TYPED):
+                return event
+        raise TimeoutError("no turn event for the spoken request")
+
+    def close(self) -> None:
+        self.ws.close()
 
 
 def _vanishing_client(url: str) -> None:
@@ -144,8 +176,6 @@ def _vanishing_client(url: str) -> None:
 
 
 def run(turns: int, out_dir: Path, *, sample_every: int = 50, warmup: float = 0.2, progress=print) -> dict:
-    from websockets.sync.client import connect
-
     from cockpit.scenario import driver_speech
     speech = {text: np.concatenate([driver_speech(text, 170), np.zeros(8000, np.int16)]) for text in SPOKEN}
     samples: list[Sample] = []
@@ -155,7 +185,7 @@ def run(turns: int, out_dir: Path, *, sample_every: int = 50, warmup: float = 0.
         t0 = time.monotonic()
         try:
             daemon.wait_ready()
-            ws = connect(daemon.url, open_timeout=30, max_size=1 << 22)
+            speaker = SpeakingClient(daemon.url)
             n = 0
             while n < turns:
                 slot = n % 10
@@ -163,7 +193,9 @@ def run(turns: int, out_dir: Path, *, sample_every: int = 50, warmup: float = 0.
                     if slot < 7:
                         daemon.typed(TYPED[n % len(TYPED)])
                     elif slot < 9:
-                        event = _speak(ws, speech[SPOKEN[n % len(SPOKEN)]])
+                        said = SPOKEN[n % len(SPOKEN)]
+                        event = speaker.speak(speech[said], said)
+                        time.sleep(PAUSE_S)  # the driver draws breath before the next request
                         if not event.get("tool_calls"):
                             failures.append(f"turn {n}: spoken {event.get('transcript')!r} did nothing")
                     else:
@@ -177,7 +209,7 @@ def run(turns: int, out_dir: Path, *, sample_every: int = 50, warmup: float = 0.
                         s = samples[-1]
                         progress(f"soak: {n}/{turns} turns, RSS {s.rss_kib / 1024:.1f} MiB, {s.fds} fds, "
                                  f"{s.threads} threads, {len(failures)} failed")
-            ws.close()
+            speaker.close()
             health = daemon.get("/health")
         finally:
             code = daemon.stop()
