@@ -103,7 +103,7 @@ def test_unreachable_or_untrusted_cloud_is_found_by_the_probe_and_skipped(qwen_t
 def test_breaker_opens_after_repeated_failures_and_recovers(qwen_tiny, tmp_path, proxy):
     now = [1000.0]
     a = make(qwen_tiny, tmp_path, proxy.url, breaker_failures=2, breaker_cooldown_s=30)
-    a.router = Router(a.settings.brain, clock=lambda: now[0])
+    a.brain.router = Router(a.settings.brain, clock=lambda: now[0])  # a clock the test moves
 
     async def go():
         events: list = []
