@@ -106,6 +106,9 @@ class VehicleSettings(Section):
     """Staleness overrides: VSS path or prefix -> seconds after which a reading is unknown."""
     clock: datetime | None = None
     """Local wall-clock time the drive starts at ('open now' is judged on it); null = the real clock."""
+    clock_follows_drive: bool = False
+    """With a 'drive' feed and a fixed ``clock``: the local clock runs with the simulated drive (its speedup,
+    its seeks), so a drive compressed into minutes still passes through the night."""
     poi: PoiSettings = PoiSettings()
     preferences: PreferenceSettings = PreferenceSettings()
 

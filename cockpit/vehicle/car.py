@@ -39,12 +39,16 @@ class Car:
         self.signals = self.vehicle.signals
         self.feeds = VehicleFeeds(settings.feeds, self.signals)
         self.pois = PoiStore.open(settings.poi)
-        self.clock = LocalClock(settings.clock)
+        follows = settings.clock_follows_drive and self.drive is not None
+        self.clock = LocalClock(settings.clock, monotonic=self._route_time if follows else time.monotonic)
         self.places = {k: (p.latitude, p.longitude) for k, p in settings.places.items()}
 
     @property
     def drive(self):  # -> DriveFeed | None
         return self.feeds.drive
+
+    def _route_time(self) -> float:
+        return self.drive.route_time()
 
     def route_ahead(self) -> list[tuple[float, float]] | None:
         """The rest of the simulated drive's route, when there is one (places along it rank first)."""

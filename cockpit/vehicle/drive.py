@@ -51,6 +51,14 @@ class DriveFeed(ThreadedFeed):
             self._anchor = (self._clock(), max(0.0, t))
         return self.publish()
 
+    def follow(self, clock: Callable[[], float]) -> None:
+        """From now on run the route clock on ``clock`` (seconds) times ``speedup`` instead of the wall
+        clock — a scripted drive's microphone time, so the drive stands still while nobody feeds audio."""
+        with self._lock:
+            wall, t = self._anchor
+            t += (self._clock() - wall) * self.settings.speedup
+            self._clock, self._anchor = clock, (clock(), t)
+
     def state(self) -> DriveState:
         return self.route.state_at(self.route_time())
 
