@@ -83,8 +83,10 @@ class ToolGate:
         self.bus.emit(ConfirmationSettled(t=time.monotonic(), turn=turn, id=audit.get("id", ""), outcome=outcome,
                                           channel=audit.get("channel", "none")))
 
-    async def execute(self, call: ToolCall, source: Route, trace: TurnTrace, turn: int) -> tuple[bool, str]:
-        """Validate, ask the policy, and run (or refuse, or park for confirmation)."""
+    async def execute(self, call: ToolCall, source: Route, trace: TurnTrace, turn: int,
+                      ask: str | None = None) -> tuple[bool, str]:
+        """Validate, ask the policy, and run (or refuse, or park for confirmation). ``ask``: cockpit proposes
+        ``call`` itself and asks this question; only the driver's yes runs it (PolicyGate.decide)."""
         self.bus.emit(ToolCalled(t=time.monotonic(), turn=turn, call=call, source=source))
         trace.start(Stage.TOOL)
         try:  # schema bounds first, on the call without injected 'confirmed' flags (the policy records those)
@@ -95,7 +97,7 @@ class ToolGate:
                                        str(exc).split("\n")[0])
         # judge the call as it will run: schema defaults filled in (the read-back names them too)
         full = {**args.model_dump(mode="json", exclude_none=True), **dict(call.arguments)}
-        decision = self.policy.decide(ToolCall(call.name, full), source, self._driving(), time.monotonic())
+        decision = self.policy.decide(ToolCall(call.name, full), source, self._driving(), time.monotonic(), ask)
         if isinstance(decision, Allow):
             return await self._run(decision.call, source, trace, turn)
         trace.end(Stage.TOOL)
@@ -143,6 +145,16 @@ class ToolGate:
                       .get(decision.code, "cancelled"))
         self._error(turn, decision.code, decision.spoken_reason)
         return source, decision.spoken_reason, []
+
+    async def withdraw(self, request: str, turn: int, reason: str) -> bool:
+        """Drop the pending request ``request`` unanswered (a proactive prompt nobody answered in time): the
+        driver's next words are a new request again. False when it is no longer waiting."""
+        confirm = self.policy.withdraw(request)
+        if confirm is None:
+            return False
+        await self._record("policy-withdrawn", turn=turn, tool=confirm.call.name, id=request, reason=reason)
+        self._settled(turn, {"id": request, "channel": "none"}, "expired")
+        return True
 
     async def _refused(self, call: ToolCall, source: Route, turn: int, code: str, spoken: str, detail: str,
                        audit: bool = True) -> tuple[bool, str]:

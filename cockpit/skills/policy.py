@@ -198,8 +198,11 @@ class PolicyGate:
     def pending(self) -> Confirm | None:  # the call waiting for the driver, expired or not
         return self._pending
 
-    def decide(self, call: ToolCall, source: Route, driving: DrivingState, now: float) -> Decision:
-        """Allow, refuse, or read back and hold a call proposed by any tier."""
+    def decide(self, call: ToolCall, source: Route, driving: DrivingState, now: float,
+               ask: str | None = None) -> Decision:
+        """Allow, refuse, or read back and hold a call proposed by any tier. ``ask``: cockpit proposes the
+        call on its own (a proactive prompt) — it is held for the driver's yes even when the tool needs no
+        confirmation, with ``ask`` as its question (a tool that needs one keeps its own read-back)."""
         policy = self.policy_of(call.name)
         findings: list[str] = []
         clean = ToolCall(call.name, _scrub(call.arguments, "", findings))
@@ -216,7 +219,7 @@ class PolicyGate:
         if policy.max_speed_kmh is not None and (not driving.speed_known or abs(driving.speed_kmh) > policy.max_speed_kmh):
             return refuse(code="policy-speed", spoken=f"I can't do that above {policy.max_speed_kmh:g} km/h.",
                           reason=f"{call.name} is limited to {policy.max_speed_kmh:g} km/h; speed is {driving.speed_kmh}")
-        if not policy.needs_confirmation:
+        if not policy.needs_confirmation and ask is None:
             return Allow(clean, {**audit, "kind": "policy-allowed", "reason": f"{policy.side_effect} tool allowed"})
         if self._pending is not None and now > self._pending.expires_at:  # stale: the new one may ask
             audit["expired_pending"], audit["expired_id"] = self._pending.call.name, self._pending.id
@@ -225,9 +228,12 @@ class PolicyGate:
             return refuse(code="policy-pending", spoken="Please answer the question I asked first.",
                           reason=f"{self._pending.call.name} is already waiting for confirmation")
         expires_at, request = now + self.confirm_window_s, self.new_id()
-        confirm = Confirm(clean, f"{self.readback_of(clean)} {HOW_TO_CONFIRM}", expires_at, request,
+        question = ask if ask is not None and not policy.needs_confirmation else \
+            f"{self.readback_of(clean)} {HOW_TO_CONFIRM}"
+        confirm = Confirm(clean, question, expires_at, request,
                           {**audit, "kind": "policy-confirm-asked", "id": request, "expires_at": expires_at,
-                           "reason": f"{policy.side_effect} tool needs the driver's explicit confirmation"})
+                           "reason": "cockpit proposed it: only the driver's yes runs it" if ask is not None else
+                           f"{policy.side_effect} tool needs the driver's explicit confirmation"})
         self._pending = confirm
         return confirm
 
@@ -245,8 +251,9 @@ class PolicyGate:
             return None
         confirm, self._pending = self._pending, None
         audit = self._settled(confirm, channel, utterance=utterance)
-        if is_cancel(utterance):
-            code, spoken, reason = "policy-cancelled", "Okay, cancelled.", "the driver cancelled"
+        if is_cancel(utterance):  # "no" to what cockpit offered on its own is just that
+            code, reason = "policy-cancelled", "the driver cancelled"
+            spoken = "Okay." if confirm.audit.get("source") == Route.NONE.value else "Okay, cancelled."
         elif now > confirm.expires_at:
             return self._expired(confirm, now, audit)
         elif is_confirmation(utterance) and channel == VOICE:
