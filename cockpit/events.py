@@ -397,3 +397,44 @@ class PlacesShown(Event):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "places", tuple(self.places))
+
+
+@event
+class ProactivePrompt(Event):
+    """cockpit speaks first: a prompt it asks the driver (a break, a fuel stop, a reminder, the arrival
+    routine). It only asks; what it offers runs on the driver's yes, through the policy gate."""
+
+    type: ClassVar[str] = "proactive-prompt"
+    kind: str
+    """fatigue | range | timer | reminder | arrival"""
+    key: str
+    """What this prompt is about, stable across a trip ('range:20', 'reminder:7'): never asked twice."""
+    reason: str
+    """Why now, in words (for the HMI and the audit log)."""
+    priority: int
+    question: str
+    """What the driver hears."""
+    options: tuple[str, ...] = ("yes", "no")
+    """The answers it expects."""
+    offers: ToolCall | None = None
+    """What a yes runs (through the gate); None when nothing would."""
+    trip_s: float = 0.0
+    """Seconds into the trip (the simulated drive's clock where there is one) when it was asked."""
+    expires_in_s: float = 0.0
+    """How long it waits for its answer before it is withdrawn."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", tuple(self.options))
+
+
+@event
+class ProactiveSettled(Event):
+    """What became of a prompt: answered yes or no, unanswered (withdrawn), refused by the gate, or dropped
+    before it could be asked (no quiet moment before it expired)."""
+
+    type: ClassVar[str] = "proactive-settled"
+    kind: str
+    key: str
+    outcome: str
+    """yes | no | unanswered | refused | dropped"""
+    trip_s: float = 0.0

@@ -36,6 +36,7 @@ from cockpit.errors import CockpitError, spoken
 from cockpit.events import (BargeIn, ConfirmationAsked, ConfirmationSettled, ErrorRaised, ReplyText, Route, SpeechEnded, Stage, StackReady, StateChanged,
                             ToolCall, Transcript, TurnSummary, WakeDetected)
 from cockpit.privacy.controls import DriverPrivacy
+from cockpit.proactive.copilot import CoPilot
 from cockpit.session import Trigger, TurnState, advance
 from cockpit.skills.audit import AuditLog
 from cockpit.skills.gate import ToolGate
@@ -70,6 +71,8 @@ class Request:
     """The recogniser failed on the utterance (its error code): the turn speaks that fallback."""
     offer: ToolCall | None = None
     """cockpit speaks first: this call goes to the gate and its read-back is the reply (Assistant.offer)."""
+    ask: str | None = None
+    """The question cockpit asks about ``offer`` (the gate holds it for the driver's yes)."""
 
 
 class Assistant:
@@ -99,6 +102,8 @@ class Assistant:
         self.listener = Listener(settings, self.bus.emit, grammars=grammars, player=self.sink.player)
         self.gate = ToolGate(self.registry, self.skill_context, self.audit, self.bus, settings.session.confirm_window_s)
         self.brain = Brain(settings, self.fastpath, self.registry, self.gate, self.bus, self.vehicle_context, self.audit)
+        self.copilot = CoPilot(settings, self.bus, self.car, self.gate, audit=self.audit, agenda=self.skills.agenda,
+                               arrival=self.skills.arrival)  # cockpit speaking first (cockpit/proactive/)
         self.privacy = DriverPrivacy(settings, self.bus.emit, router=self.brain.router, sink=self.sink,
                                      histories=[tier.history for tier in self.brain.tiers.values()])
         self.skill_context.privacy = self.privacy  # privacy mode, forget today (skills/builtin/privacy.py)
@@ -202,16 +207,17 @@ class Assistant:
         self.bus.emit(Transcript(t=time.monotonic(), turn=self.turn_id, text=text, final=True))
         return await self._turn(Request(text, TurnTrace(), self.turn_id, channel))
 
-    async def offer(self, call: ToolCall) -> TurnSummary:
-        """cockpit speaks first: ``call`` goes to the policy gate from no tier and its read-back is this
-        turn's reply ("Shall I warm up the house? You're 12 minutes away."); the driver's next words answer
-        it. The one seam for proactive prompts (SkillSet.offers says when)."""
+    async def offer(self, call: ToolCall, question: str | None = None) -> TurnSummary:
+        """cockpit speaks first: ``call`` goes to the policy gate from no tier, held for the driver's yes with
+        ``question`` (or its read-back) as this turn's reply; the driver's next words answer it. The co-pilot
+        (cockpit/proactive/) says when."""
         self.turn_id += 1
-        return await self._turn(Request("", TurnTrace(), self.turn_id, "none", offer=call))
+        return await self._turn(Request("", TurnTrace(), self.turn_id, "none", offer=call, ask=question))
 
     async def _offer_when_due(self) -> None:
-        async for call in self.skills.offers(quiet=lambda: self.state is TurnState.IDLE and not self.gate.pending):
-            await self.offer(call)
+        quiet = lambda: self.state is TurnState.IDLE and not self.gate.pending  # noqa: E731
+        async for prompt in self.copilot.prompts(quiet):
+            await self.copilot.spoken(prompt, await self.offer(prompt.offers, prompt.question or None) if quiet() else None)
 
     async def listen(self, frames: AsyncIterable[np.ndarray]) -> list[TurnSummary]:
         """A finite stream of 16 kHz frames (a WAV, a scripted drive): every turn's summary, in order."""
@@ -316,7 +322,7 @@ class Assistant:
         """The brain's answer; any failure becomes one error event and the registry's spoken fallback."""
         try:
             if request.offer is not None:
-                _ok, reply = await self.gate.execute(request.offer, Route.NONE, request.trace, request.turn)
+                _ok, reply = await self.gate.execute(request.offer, Route.NONE, request.trace, request.turn, request.ask)
                 out.say(reply)
                 return Decision(Route.NONE, reply, [request.offer], f"cockpit offered {request.offer.name}")
             if not request.text.strip() and not request.error:

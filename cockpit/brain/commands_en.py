@@ -204,6 +204,10 @@ QUESTIONS: dict[tuple[str, str], tuple[str, str]] = {
 }
 """(tool, missing argument) -> (what the fast path asks, the slot its answer is parsed with)."""
 
+LATER_TOOLS = frozenset({"set_timer", "set_reminder"})
+"""Tools whose whole point is later ("remind me to call Anna when I arrive"): words for later that match
+one of their rules are that request, not a request deferred (cockpit/brain/understand/frontend.py)."""
+
 DIALOG = ["yes", "yes please", "yes pay", "confirm", "do it", "go ahead", "no", "no thanks", "cancel", "stop",
           "what"]
 """Answers to a read-back. Not commands: the recogniser must hear them, the policy gate judges them."""

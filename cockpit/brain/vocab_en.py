@@ -7,6 +7,7 @@ Values are exactly what the tools take (cockpit/skills/builtin); the Mandarin vo
 from __future__ import annotations
 
 from cockpit.brain.grammar import SlotType
+from cockpit.brain.vocab_time import TIME_EN
 from cockpit.lang.numbers_en import number_vocab, number_words
 
 _CELSIUS = r"(?:[1-4]\d|50)(?:\.5|\.0)?"
@@ -169,4 +170,5 @@ SLOTS: dict[str, SlotType] = {
         "tires": "tire_pressure", "tyres": "tire_pressure", "speed": "speed",
         "outside temperature": "outside_temperature",
     }),
+    **TIME_EN,  # timers and reminders (cockpit/skills/builtin/timers.py)
 }

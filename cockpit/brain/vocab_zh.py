@@ -5,6 +5,7 @@ Kept apart from the rules (:mod:`commands_zh`) as :mod:`vocab_en` is from :mod:`
 from __future__ import annotations
 
 from cockpit.brain.grammar import SlotType
+from cockpit.brain.vocab_time import TIME_ZH
 from cockpit.lang.numbers_zh import parse_zh_number, zh_number_words
 
 
@@ -101,4 +102,5 @@ SLOTS: dict[str, SlotType] = {
     "contact": SlotType("contact", {"妈妈": "Mom", "妈": "Mom", "我妈": "Mom", "老妈": "Mom", "爸爸": "Dad", "爸": "Dad",
                                     "我爸": "Dad", "老爸": "Dad", "公司": "Office", "办公室": "Office", "安娜": "Anna",
                                     "道路救援": "Roadside Assistance"}),
+    **TIME_ZH,  # timers and reminders (cockpit/skills/builtin/timers.py)
 }

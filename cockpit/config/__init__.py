@@ -17,6 +17,7 @@ from cockpit.config.brain import BrainSettings, CloudSettings, FastPathSettings,
 from cockpit.config.vehicle import (CanFeedSettings, DriveFeedSettings, GpsdFeedSettings, NmeaFeedSettings,
                                     Place, PoiSettings, PreferenceSettings, VehicleSettings)
 from cockpit.config.privacy import PrivacySettings
+from cockpit.config.proactive import ProactiveSettings
 from cockpit.config.service import ServiceSettings
 from cockpit.config.skills import HomeSettings, SkillsSettings
 from cockpit.config.voice import (AecSettings, BargeInSettings, EspeakSettings, PiperSettings, PlaybackSettings,
@@ -32,7 +33,7 @@ __all__ = ["Section", "Settings", "ConfigError", "load_config", "parse_config",
            "VehicleSettings", "Place", "PoiSettings", "PreferenceSettings", "GpsdFeedSettings", "NmeaFeedSettings",
            "CanFeedSettings", "DriveFeedSettings", "EspeakSettings", "PiperSettings", "TtsSettings",
            "PlaybackSettings", "BargeInSettings", "AecSettings", "ServiceSettings", "SkillsSettings", "HomeSettings",
-           "PrivacySettings"]
+           "PrivacySettings", "ProactiveSettings"]
 
 
 class SessionSettings(Section):
@@ -85,6 +86,7 @@ class Settings(Section):
     skills: SkillsSettings = SkillsSettings()
     home: HomeSettings = HomeSettings()
     privacy: PrivacySettings = PrivacySettings()
+    proactive: ProactiveSettings = ProactiveSettings()
 
     @model_validator(mode="before")
     @classmethod

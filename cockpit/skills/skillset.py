@@ -8,20 +8,24 @@ servers, whose tools join the registry, and so the models' tool list, as each se
 ``skills.policy`` overrides are applied by the registry (they can only tighten a tool).
 
 :meth:`report` is what ``cockpit doctor``, ``cockpit skills list`` and the daemon's /health show.
-:meth:`offers` yields the calls cockpit proposes on its own (the arrival routine) when they are due.
+The timers and reminders (cockpit/skills/builtin/timers.py) keep their items in :attr:`agenda`; the
+co-pilot (cockpit/proactive/) asks when they fall due, and runs :attr:`arrival` (the house's arrival
+routine) among its watches.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from typing import Any, AsyncIterator, Callable
+from typing import Any, Callable
 
 from cockpit.config import Settings
-from cockpit.events import ErrorRaised, Stage, ToolCall
+from cockpit.events import ErrorRaised
+from cockpit.proactive.agenda import Agenda
 from cockpit.skills.audit import AuditLog, AuditUnavailable
 from cockpit.skills.builtin import default_registry
-from cockpit.skills.home import SOURCE as HOME, ArrivalWatch, HomeAssistant, home_tools, trip_now
+from cockpit.skills.builtin.timers import timer_tools
+from cockpit.skills.home import SOURCE as HOME, ArrivalPrompts, ArrivalWatch, HomeAssistant, home_tools
 from cockpit.skills.mcp import McpServer
 from cockpit.skills.phrases import fast_path
 from cockpit.skills.plugins import PluginError, load_plugins
@@ -41,6 +45,7 @@ class SkillSet:
         self.plugin_errors: list[PluginError] = []
         if registry is None:
             registry = default_registry()
+            self._add_timers(settings, registry)  # built-in too, but keeping their items in the state dir
             if settings.skills.plugins:
                 load_plugins(registry, errors=self.plugin_errors)
         registry.overrides = {name: o.model_dump(exclude_none=True) for name, o in settings.skills.policy.items()}
@@ -49,6 +54,8 @@ class SkillSet:
         """Why parts were left out (a home tool's phrases, an MCP tool's name clash)."""
         home = settings.home
         self.watch: ArrivalWatch | None = None
+        self.arrival: ArrivalPrompts | None = None
+        """The arrival routine as one of the co-pilot's watches (None without a house or a routine)."""
         self.house: HomeAssistant | None = None
         if home.url:
             place = settings.vehicle.places.get(home.place)
@@ -56,6 +63,7 @@ class SkillSet:
                 self.notes.append(f"home.arrival: vehicle.places has no {home.place!r}; the arrival routine is off")
             elif home.arrival:
                 self.watch = ArrivalWatch((place.latitude, place.longitude), home.arrival_minutes, home.arrival_radius_m)
+                self.arrival = ArrivalPrompts(self.watch, signals, drive)
             self.house = HomeAssistant(home.url, home.token_env, home.timeout_s, self._record_now)
             tools, dropped = home_tools(home, self.house, self.watch)
             self.notes += dropped
@@ -68,6 +76,18 @@ class SkillSet:
         self.servers = [McpServer(s, record=self._record, emit=emit, on_tools=self._register,
                                   spoken_chars=lambda moving: mcp.spoken_chars_driving if moving else mcp.spoken_chars_parked)
                         for s in mcp.servers]
+
+    agenda: Agenda | None = None
+    """Where timers and reminders are kept (None when proactive.agenda is off or a registry was given)."""
+
+    def _add_timers(self, settings: Settings, registry: Registry) -> None:
+        p = settings.proactive
+        if not (p.agenda.enabled and (p.on("timer") or p.on("reminder"))):
+            return
+        from cockpit.state import state_path
+        self.agenda = Agenda(state_path(settings, p.agenda.database))  # the file is made by the first item
+        for tool in timer_tools(self.agenda):
+            registry.register(tool)
 
     def fast_path(self):
         """The bilingual fast path over the built-in grammar plus every tool's phrases."""
@@ -103,19 +123,6 @@ class SkillSet:
             self.audit.append(kind, **data)
         except AuditUnavailable as exc:  # the gate reports the outage (and refuses transactions)
             log.error("audit entry %s not written: %s", kind, exc)
-
-    async def offers(self, quiet: Callable[[], bool]) -> AsyncIterator[ToolCall]:
-        """Calls cockpit proposes on its own, as they fall due, only when ``quiet()`` (nobody speaking,
-        nothing waiting for an answer): the arrival routine once per trip home."""
-        if self.watch is None or self.signals is None:
-            return
-        while True:
-            await asyncio.sleep(self.settings.home.check_every_s)
-            if not quiet():
-                continue
-            minutes = self.watch.due(trip_now(self.signals, self.drive()))
-            if minutes is not None:
-                yield ToolCall("home_arrival", {"eta_minutes": minutes})
 
     def report(self) -> dict[str, Any]:
         """What is loaded and what is not: plug-ins, the house, MCP servers, ignored policy overrides."""

@@ -5,7 +5,8 @@
 One pure pass, in this order (each step is in :mod:`.text` or :mod:`.wake`):
 1. the wake phrase at the start is removed however it was heard ("a cockpit", "hey cop it");
 2. the words are cleaned (case, punctuation, numbers, fillers), in the script's language;
-3. a request for later or on a condition ("... when we get home") is never a command now;
+3. a request for later or on a condition ("... when we get home") is never a command now — unless it is
+   a timer or a reminder (LATER_TOOLS), whose whole point is later;
 4. a COMPLETE grammar match is a :class:`Command` — the only result that acts — unless a value
    came as free text (a destination outside the vocabulary: "navigate to the terrain station"),
    which is read back first ("Navigate to the terrain station?");
@@ -24,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence, Union
 
+from cockpit.brain.commands_en import LATER_TOOLS
 from cockpit.brain.commands_zh import BilingualFastPath, is_mandarin
 from cockpit.brain.fastpath import FastPath, Match, Partial
 from cockpit.brain.understand import text as t
@@ -117,10 +119,10 @@ class FrontEnd:
         norm = t.clean(rest, lang)
         if not norm:
             return Open(rest.strip(), may_actuate=False, reason="no words after the wake phrase")
-        if t.deferred(norm, lang):
-            return Open(rest.strip(), may_actuate=False, reason="a request for later")
         grammar = self._grammar(lang)
         found = grammar.match(norm)
+        if t.deferred(norm, lang) and not (isinstance(found, Match) and found.call.name in LATER_TOOLS):
+            return Open(rest.strip(), may_actuate=False, reason="a request for later")
         if isinstance(found, Match) and found.free:  # free text may be misheard: read it back first
             question = _REPLY[lang]["free"].get(found.call.name, _REPLY[lang]["confirm"].format(norm))
             return Clarify(question.format(**found.call.arguments), found.call.name, dict(found.call.arguments), (),

@@ -11,17 +11,20 @@ the routine runs at most once (:meth:`ran`).
 position, and the ETA — the remaining time of the simulated drive's route when that route ends at
 the destination, else the straight-line distance x 1.3 at the current speed (at least 30 km/h).
 
-The offer itself is a tool call (``home_arrival``) the Assistant puts to the policy gate from no
-tier: the gate reads it back ("Shall I warm up the house? You're 12 minutes away.") and only the
-driver's spoken yes runs it. This is the seam for a general proactive-prompt mechanism: a watch that
-says *when*, a call that says *what*, the gate that asks.
+The offer itself is a proactive prompt (:class:`ArrivalPrompts`, one of the co-pilot's watches,
+cockpit/proactive/): the co-pilot speaks it when the cabin is quiet, as a tool call (``home_arrival``)
+put to the policy gate from no tier; the gate reads it back ("Shall I warm up the house? You're 12
+minutes away.") and only the driver's spoken yes runs it. A watch says *when*, a call says *what*, the
+gate asks.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
+from cockpit.events import ToolCall
+from cockpit.proactive.prompt import Prompt
 from cockpit.vehicle import vss
 from cockpit.vehicle.geo import distance_m
 
@@ -90,4 +93,26 @@ def trip_now(signals: Any, drive: Any = None) -> Trip:
     return Trip(destination, position, distance_m(*position, *destination) * ROAD_FACTOR / (kmh / 3.6))
 
 
-__all__ = ["ArrivalWatch", "Trip", "trip_now"]
+class ArrivalPrompts:
+    """The arrival routine as a co-pilot watch: its prompt offers ``home_arrival`` with the minutes to go
+    (the tool's own read-back is the question: it needs the driver's confirmation)."""
+
+    kind = "arrival"
+
+    def __init__(self, watch: ArrivalWatch, signals: Any, drive: Callable[[], Any]) -> None:
+        self.watch, self.signals, self.drive = watch, signals, drive
+
+    def due(self, moment: Any) -> list[Prompt]:
+        trip = trip_now(self.signals, self.drive())
+        minutes = self.watch.due(trip)
+        if minutes is None:
+            return []
+        where = f"{trip.destination[0]:.4f},{trip.destination[1]:.4f}" if trip.destination else "?"
+        return [Prompt("arrival", f"arrival:{where}", f"{minutes} min from home ({self.watch.minutes:g} min or less)",
+                       ToolCall("home_arrival", {"eta_minutes": minutes}), "", 10, moment.trip_s)]
+
+    def settled(self, prompt: Prompt, outcome: str, trip_s: float) -> None:
+        """Asked once per trip whatever the answer (the watch marked it when it fell due)."""
+
+
+__all__ = ["ArrivalPrompts", "ArrivalWatch", "Trip", "trip_now"]
