@@ -147,6 +147,10 @@ NONE_SCHEMA = {"type": "function", "function": {
 """How the "none" choice is shown to the model, after the real tools."""
 
 
+WORDS_ONLY = 'root ::= [^<{}]+\n'
+"""Plain words, no tag and no JSON: a reply after the model made up a tool that does not exist."""
+
+
 def tool_call_grammar(registry: Registry, tools: Sequence[str] | None = None, *, allow_none: bool = False) -> str:
     """The GBNF forcing one ``<tool_call>`` to one of ``tools`` (default: every tool); with
     ``allow_none`` the call may also be ``{"name": "none", "arguments": {}}`` (nothing fits)."""
@@ -186,4 +190,4 @@ def check(grammar: str) -> None:
     llama_cpp.llama_sampler_free(sampler)
 
 
-__all__ = ["NONE_SCHEMA", "NONE_TOOL", "check", "literal", "rule_name", "tool_call_grammar"]
+__all__ = ["NONE_SCHEMA", "NONE_TOOL", "WORDS_ONLY", "check", "literal", "rule_name", "tool_call_grammar"]

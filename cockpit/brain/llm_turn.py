@@ -27,12 +27,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import logging
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
 from cockpit.brain.cloud import is_garbled
-from cockpit.brain.gbnf import NONE_SCHEMA, NONE_TOOL, tool_call_grammar
+from cockpit.brain.gbnf import NONE_SCHEMA, NONE_TOOL, WORDS_ONLY, tool_call_grammar
 from cockpit.brain.guards import Dropped, ReplyGuard, Spoken, Verdict, is_question, looks_like_command, moving
 from cockpit.brain.privacy import PrivacyReport, filter_payload
 from cockpit.brain.prompt import EXAMPLE_CONTEXT, History, PromptBuilder, example_turns
@@ -55,6 +56,16 @@ CALL_TOKENS = 128
 
 MIN_TALK_TOKENS = 8
 """A free round with fewer tokens left in the reply's budget is not started."""
+
+_CALL_NAME = re.compile(r'<tool_call>\s*\{\s*"name"\s*:\s*"([^"]*)"')
+
+
+
+def _made_up(raw: list[str], registry: Registry) -> str | None:
+    """The name of the last call in the text so far, when it is complete and no tool has it."""
+    names = _CALL_NAME.findall("".join(raw))
+    return names[-1] if names and names[-1] not in registry and names[-1] != NONE_TOOL else None
+
 
 Execute = Callable[[ToolCall], Awaitable[tuple[bool, str]]]
 """Runs one validated call; returns (ok, what to tell the driver)."""
@@ -80,7 +91,7 @@ class LLM(Protocol):
     def warm(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> float: ...
 
     def fits_static(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> bool:
-        """Does this static prefix leave at least half of the context window for the turns?"""
+        """Does this static prefix leave enough of the context window for the turns?"""
 
     def prefill_soon(self, messages: list[dict], tools: list[dict] | None,
                      upto: str) -> "asyncio.Future[float] | None": ...
@@ -110,6 +121,8 @@ class _Round:
     calls: list[ToolCall] = field(default_factory=list)
     invalid: CallInvalid | None = None
     declined: bool = False
+    made_up: str | None = None
+    """A call to a tool that does not exist (the stream was left at its name)."""
     tokens: int = 0
 
 
@@ -158,7 +171,7 @@ class LlmTier:
         self._tools_version = None
         self._sync_tools()
         if self._examples and not self.llm.fits_static(self.prompt.static_prefix(), self.tools):
-            log.warning("the worked examples would leave less than half of the model's context for the turns: "
+            log.warning("the worked examples would leave too little of the model's context for the turns: "
                         "left out (raise brain.local.n_ctx to keep them)")
             self._examples, self._tools_version = False, None
             self._sync_tools()
@@ -213,14 +226,25 @@ class LlmTier:
         required = grammar is not None
         answer.retried = required  # a constrained round is the one retry a claim could get
         acted, outcomes, used, rounds = False, [], 0, s.max_tool_rounds
-        said_before_calls, retrying = 0, False
+        said_before_calls, retrying, words_only = 0, False, False
         while answer.rounds < rounds:
-            if grammar is None and (guard.stopped or tokens - used < MIN_TALK_TOKENS):
+            talk = grammar is None or grammar is WORDS_ONLY
+            if talk and (guard.stopped or tokens - used < MIN_TALK_TOKENS):
                 break  # the reply is over: stopped by a guard, or its token budget spent
             answer.rounds += 1
-            budget = max(tokens, CALL_TOKENS) if grammar is not None else tokens - used
+            budget = max(tokens, CALL_TOKENS) if not talk else tokens - used
             turn = await self._one_round(messages, grammar, trace, guard, budget, speak)
-            used += turn.tokens if grammar is None else 0
+            if talk and turn.made_up is None:
+                used += turn.tokens
+            unknown = turn.invalid is not None and getattr(turn.invalid.error, "name", None) not in self.registry
+            if (grammar is None and self._required is not None and not words_only
+                    and (turn.made_up is not None or unknown or turn.declined)):
+                # a made-up tool, or "none", where words were wanted: once, words only (no repair of a
+                # tool that does not exist: SmolLM2 then reads the repair prompt back)
+                speak(guard.end_round(acted))
+                answer.declined = answer.declined or turn.declined
+                words_only, grammar, rounds = True, WORDS_ONLY, max(rounds, answer.rounds + 1)
+                continue
             if turn.invalid is not None and not answer.repaired:
                 answer.repaired = True
                 messages += [{"role": "assistant", "content": turn.raw},
@@ -291,7 +315,9 @@ class LlmTier:
             if self.on_payload is not None:
                 self.on_payload(self.last_report, len(messages))
         self.last_sent = messages
-        extra = {"grammar": grammar} if grammar is not None else {}
+        extra: dict[str, Any] = {"grammar": grammar} if grammar is not None else {}
+        if grammar is WORDS_ONLY:
+            extra["speech"] = True
         stream = self.llm.astream(messages, self.tools, max_tokens=budget, **extra)
         async with contextlib.aclosing(stream):  # leaving early stops the model at its next token
             async for delta in stream:
@@ -301,7 +327,10 @@ class LlmTier:
                 take(parser.feed(delta))
                 if guard.stopped:
                     break
-        if not guard.stopped:
+                if grammar is None and '"' in delta and (name := _made_up(raw, self.registry)) is not None:
+                    out.made_up = name  # a tool that does not exist: no need to hear the rest of it
+                    break
+        if not guard.stopped and out.made_up is None:
             take(parser.finish())
         trace.end(Stage.LLM)
         out.raw = "".join(raw)

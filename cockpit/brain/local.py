@@ -261,8 +261,9 @@ class LocalLLM:
         return self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
     def stream_chat(self, messages: list[dict], tools: list[dict] | None = None, *, max_tokens: int = 256,
-                    grammar: Any = None) -> Iterator[str]:
-        """Text deltas of the assistant's answer (blocking). ``grammar``: GBNF text or LlamaGrammar."""
+                    grammar: Any = None, speech: bool | None = None) -> Iterator[str]:
+        """Text deltas of the assistant's answer (blocking). ``grammar``: GBNF text or LlamaGrammar.
+        ``speech``: sample with the voice penalties (default: when there is no grammar)."""
         import llama_cpp
 
         tokens = self._tokens(self.render(messages, tools))
@@ -273,7 +274,7 @@ class LocalLLM:
         if isinstance(grammar, str):
             grammar = llama_cpp.LlamaGrammar.from_string(grammar, verbose=False)
         # penalties are for speech: a constrained tool call repeats quotes and names by design
-        penalties = {} if grammar is not None else {"repeat_penalty": s.repeat_penalty, "presence_penalty": s.presence_penalty,
+        penalties = {} if not (grammar is None if speech is None else speech) else {"repeat_penalty": s.repeat_penalty, "presence_penalty": s.presence_penalty,
                                                     "frequency_penalty": s.frequency_penalty}
         if self.hidden_tags:
             penalties["logit_bias"] = self.hidden_tags
@@ -288,7 +289,7 @@ class LocalLLM:
             yield rest
 
     async def astream(self, messages: list[dict], tools: list[dict] | None = None, *, max_tokens: int = 256,
-                      grammar: Any = None) -> AsyncIterator[str]:
+                      grammar: Any = None, speech: bool | None = None) -> AsyncIterator[str]:
         """``stream_chat`` run on the LLM's own thread, decoding ahead: each delta is handed to the
         event loop as soon as llama.cpp has it, so the loop's work on one token (tool-call parsing,
         chunking, speech) overlaps the decoding of the next. Leaving the loop early (a barge-in,
@@ -306,7 +307,8 @@ class LocalLLM:
 
         def produce() -> None:
             try:
-                for delta in self.stream_chat(messages, tools, max_tokens=max_tokens, grammar=grammar):
+                more = {} if speech is None else {"speech": speech}  # wrappers of stream_chat (the bench's probe) predate it
+                for delta in self.stream_chat(messages, tools, max_tokens=max_tokens, grammar=grammar, **more):
                     if stop.is_set():
                         break
                     send(delta)
@@ -353,9 +355,10 @@ class LocalLLM:
         return time.perf_counter() - t0
 
     def fits_static(self, prefix_messages: list[dict], tools: list[dict] | None = None) -> bool:
-        """Does this static prefix leave at least half of ``n_ctx`` for history, context and answers?"""
+        """Does this static prefix leave a quarter of ``n_ctx`` (at least 1,024 tokens) for history,
+        context and answers?"""
         tokens = self._tokens(self.render(prefix_messages, tools, add_generation_prompt=False))
-        return len(tokens) <= self.settings.n_ctx // 2
+        return len(tokens) <= self.settings.n_ctx - max(1024, self.settings.n_ctx // 4)
 
     def close(self) -> None:
         self._thread.close(wait=True)  # a prefill may still be decoding: freeing under it crashes llama.cpp

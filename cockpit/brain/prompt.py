@@ -16,7 +16,8 @@ one call each for seven tools, every user turn starting with a context line as r
 the model sees the line answered around, never read out). They raise the real SmolLM2-135M's tool
 selection (measured before/after in tests/real/test_real_llm.py; figures in the README, "The
 brain"). They cost ~1,000 tokens once per drive, in the KV cache, so the tier adds them only for a
-local model and only where the static prefix still leaves half of ``n_ctx`` for the turns.
+local model and only where the static prefix still leaves a quarter of ``n_ctx`` (at least
+1,024 tokens) for the turns.
 """
 from __future__ import annotations
 

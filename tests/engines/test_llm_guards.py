@@ -43,11 +43,11 @@ class Scripted(LocalLLM):
         """Every delta as the event loop got it, stamped (perf_counter)."""
         self.kwargs: list[dict] = []
 
-    def stream_chat(self, messages, tools=None, *, max_tokens=256, grammar=None):
+    def stream_chat(self, messages, tools=None, *, max_tokens=256, grammar=None, speech=None):
         self.asked.append(grammar)
         if self.script:
             grammar = "root ::= " + literal(self.script.popleft()) + "\n"
-        yield from super().stream_chat(messages, tools, max_tokens=max_tokens, grammar=grammar)
+        yield from super().stream_chat(messages, tools, max_tokens=max_tokens, grammar=grammar, speech=speech)
 
     async def astream(self, messages, tools=None, **kwargs):
         self.kwargs.append(kwargs)
@@ -280,3 +280,15 @@ def test_tool_choice_required_leaves_no_way_out(qwen_tiny, tmp_path):
     first = engine(a).asked[0]
     assert first is not None and "call-media-volume" in first and "call-none" not in first
     assert [e.call.name for e in events if isinstance(e, ToolCalled)] == ["media_volume"]
+
+
+def test_a_made_up_tool_is_cut_at_its_name_and_the_model_answers_in_words(qwen_tiny, tmp_path):
+    a = make(qwen_tiny, tmp_path, script=['<tool_call>{"name": "tell_joke", "arguments": {"topic": "cars"}}</tool_call>',
+                                          "Why did the car nap? It was tired."])
+    summary, events = turn(a, "tell me a joke")
+    asked = engine(a).asked
+    assert asked[0] is None and asked[1] is not None and "[^<{}]" in asked[1]  # words only, no repair prompt
+    assert summary.reply == "Why did the car nap? It was tired."
+    first = "".join(d for _, d in engine(a).received).split("Why")[0]
+    assert first.endswith('"tell_joke"') or '"tell_joke",' in first[-14:]  # left at the name, not decoded on
+    assert "rejected" not in str(a.tiers["local"].last_sent)
