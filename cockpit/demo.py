@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 
 from cockpit.audio.simmic import simulated_microphone
@@ -44,7 +45,10 @@ def car_line(assistant) -> str:
 
 async def run_demo(args: argparse.Namespace) -> int:
     from cockpit.pipeline import Assistant
+    from cockpit.scripted_drive import is_drive_scenario
 
+    if is_drive_scenario(args.scenario):
+        return await run_drive_demo(args)
     scenario = load_scenario(args.scenario)
     settings = load_config(REPO / scenario.config if scenario.config else None)
     out = settings.audio.output.model_copy(update={"sink": "file", "reply_dir": str(args.out_dir)})
@@ -97,3 +101,66 @@ async def run_demo(args: argparse.Namespace) -> int:
               f"{e.hangover_complete_ms} ms once the words already form a complete command):")
         print(latency_table(summaries))
     return 0 if summaries else 1
+
+
+def _clock(assistant) -> str:
+    drive = assistant.car.drive
+    t = drive.route_time() if drive is not None else 0.0
+    return f"[{assistant.car.clock():%H:%M} +{int(t // 3600)}:{int(t % 3600 // 60):02d}]"
+
+
+async def run_drive_demo(args: argparse.Namespace) -> int:
+    """A scripted long drive (cockpit/scripted_drive.py): what was said and asked, when, and the audit trail
+    of every prompt. Runs on a fresh state dir under ``--out-dir`` (its agenda and audit log)."""
+    import shutil
+
+    from cockpit.events import ProactivePrompt, ProactiveSettled
+    from cockpit.pipeline import Assistant
+    from cockpit.scripted_drive import DriveScenario, ScriptedCabin, anchored
+
+    scenario = load_scenario(args.scenario, DriveScenario)
+    state = Path(args.out_dir) / "state"
+    shutil.rmtree(state, ignore_errors=True)
+    settings = anchored(load_config(REPO / scenario.config), REPO, state)
+    out = settings.audio.output.model_copy(update={"sink": "file", "reply_dir": str(args.out_dir)})
+    settings = settings.model_copy(update={"audio": settings.audio.model_copy(update={"output": out}),
+                                           "vehicle": settings.vehicle.model_copy(update={"clock": scenario.clock})})
+    assistant = Assistant(settings)
+    outcome: dict[str, str] = {}
+
+    def show(event: Event) -> None:
+        if args.json:
+            if event.type != "voice":
+                print(event.to_json(), flush=True)
+        elif isinstance(event, ProactivePrompt):
+            print(f"{_clock(assistant)} cockpit asks first ({event.kind}: {event.reason})\n{' ' * 16}cockpit: "
+                  f"{event.question} [if yes: {event.offers.name}({event.offers.as_dict()['arguments']})]", flush=True)
+        elif isinstance(event, ProactiveSettled) and event.outcome != "dropped":
+            outcome[event.key] = event.outcome
+        elif isinstance(event, TurnSummary) and event.transcript:
+            said = f"driver : {event.transcript}\n{' ' * 16}"
+            calls = "".join(f" [{c.name}({', '.join(f'{k}={v!r}' for k, v in c.arguments.items())})]"
+                            for c in event.tool_calls)
+            print(f"{_clock(assistant)} {said}cockpit: {event.reply}{calls}", flush=True)
+
+    assistant.bus.subscribe(show)
+    if not args.json:
+        print(f"cockpit demo — {scenario.name}\n{scenario.description}".rstrip())
+        print("preparing engines…", flush=True)
+    await assistant.prepare()
+    if not args.json:
+        print(stack_report(assistant.ready), flush=True)
+    voice = scenario.driver_voice
+    cabin = ScriptedCabin(assistant, scenario, lambda text, wpm: driver_speech(text, wpm, voice))
+    try:
+        await assistant.listen(cabin.frames())
+    finally:
+        await assistant.close()
+    if not args.json:
+        print("\nprompts, in the order cockpit asked them (trip time, local time):")
+        for p in assistant.copilot.asked:
+            local = scenario.clock.timestamp() + p.trip_s
+            print(f"  +{int(p.trip_s // 3600)}:{int(p.trip_s % 3600 // 60):02d}  "
+                  f"{datetime.fromtimestamp(local):%H:%M}  {p.kind:<8} {outcome.get(p.key, '?'):<10} {p.question}")
+        print(f"\naudit trail: {settings.session.audit_log} (cockpit audit show)")
+    return 0 if assistant.copilot.asked else 1

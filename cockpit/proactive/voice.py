@@ -3,9 +3,10 @@
 Fed with bus events (:meth:`VoiceCues.observe`), no audio kept: per driver turn the speech rate (words
 of the final transcript over the speech's duration, ``SpeechEnded``), the words per turn, and — when
 cockpit had just asked something — the latency from the end of its question to the driver starting to
-speak (``SpeechStarted``). The first ``baseline_turns`` turns of the trip are this driver's baseline;
-after that :meth:`VoiceCues.level` says how far the last three turns are below it (slower, fewer words,
-later answers), 0..1, or None while there is no baseline.
+speak (``SpeechStarted``). Rate and words count for requests only (an answer, "no thanks", is short by
+nature); latency for answers only. For each cue the first ``baseline_turns`` values of the trip are this
+driver's baseline; after that :meth:`VoiceCues.level` says how far the last three are below it (slower,
+fewer words, later answers), 0..1, or None while no cue has a baseline.
 
 Slower, sparser, later speech is *consistent with* sleepiness in the speech-sleepiness literature
 (Krajewski et al. 2009), but equally with a hard junction, a passenger talking, or a bad recognition:
@@ -32,7 +33,8 @@ FEWER_FULL = 0.5
 class Turn:
     rate: float | None
     """Words per second of speech."""
-    words: int
+    words: int | None
+    """Words in a request; None for an answer to cockpit's question (short by nature)."""
     latency: float | None
     """Seconds from cockpit's question to the driver starting to answer, when it was an answer."""
 
@@ -62,24 +64,30 @@ class VoiceCues:
         elif isinstance(event, Transcript) and event.final and event.turn in self._duration:
             words = len(event.text.split()) if event.language != "zh" else len(event.text.strip()) // 2
             seconds = self._duration.pop(event.turn)
-            self.turns.append(Turn(words / seconds if seconds > 0.3 and words else None, words, self._latency))
+            if self._latency is not None:  # an answer ("yes", "no thanks"): short by nature, only its latency counts
+                self.turns.append(Turn(None, None, self._latency))
+            else:
+                self.turns.append(Turn(words / seconds if seconds > 0.3 and words else None, words, None))
             self._latency = None
+
+    def _split(self, values: list[float]) -> tuple[list[float], list[float]] | None:
+        """(this driver's baseline, the last three) once there are more values than the baseline needs."""
+        if len(values) <= self.baseline_turns:
+            return None
+        return values[:self.baseline_turns], list(deque(values[self.baseline_turns:], maxlen=3))
 
     def level(self) -> float | None:
         """0..1: how far below this driver's own baseline the last turns are; None without a baseline."""
-        if len(self.turns) <= self.baseline_turns:
-            return None
-        base, recent = self.turns[:self.baseline_turns], deque(self.turns[self.baseline_turns:], maxlen=3)
         cues = []
-        rates = [t.rate for t in base if t.rate], [t.rate for t in recent if t.rate]
-        if rates[0] and rates[1]:
+        rates = self._split([t.rate for t in self.turns if t.rate])
+        if rates:
             cues.append((fmean(rates[0]) - fmean(rates[1])) / fmean(rates[0]) / SLOWER_FULL)
-        words = fmean(t.words for t in base), fmean(t.words for t in recent)
-        if words[0] > 0:
-            cues.append((words[0] - words[1]) / words[0] / FEWER_FULL)
-        lat = [t.latency for t in base if t.latency is not None], [t.latency for t in recent if t.latency is not None]
-        if lat[0] and lat[1]:
-            cues.append((fmean(lat[1]) - fmean(lat[0])) / max(1.0, fmean(lat[0])) / LATER_FULL)
+        words = self._split([float(t.words) for t in self.turns if t.words is not None])
+        if words and fmean(words[0]) > 0:
+            cues.append((fmean(words[0]) - fmean(words[1])) / fmean(words[0]) / FEWER_FULL)
+        latency = self._split([t.latency for t in self.turns if t.latency is not None])
+        if latency:
+            cues.append((fmean(latency[1]) - fmean(latency[0])) / max(1.0, fmean(latency[0])) / LATER_FULL)
         return round(fmean(min(1.0, max(0.0, c)) for c in cues), 4) if cues else None
 
 

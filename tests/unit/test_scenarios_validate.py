@@ -2,6 +2,9 @@
 its users rely on. (Every configs/*.yaml is validated by tests/unit/test_config.py.)
 
 - demo.yaml is read by `cockpit demo` (cockpit.scenario.load_scenario, plain Scenario);
+- long-drive.yaml is read by `cockpit demo` as a scripted drive (cockpit.scripted_drive.DriveScenario:
+  lines at moments of one long drive, answers to cockpit's prompts, signal keyframes), and runs whole in
+  tests/e2e/test_long_drive.py;
 - bench*.yaml are read by `cockpit bench` (the same loader with BenchScenario, which adds
   `kind`, `fixture_says` and `interrupt`); bench-smoke.yaml also runs whole in
   tests/engines/test_bench_harness.py, and demo.yaml in tests/e2e/test_demo.py.
@@ -18,12 +21,14 @@ from cockpit.bench.harness import BenchScenario
 from cockpit.brain.toolcall import validate
 from cockpit.config import ConfigError, Settings, load_config
 from cockpit.scenario import Scenario, load_scenario
+from cockpit.scripted_drive import DriveScenario
 from cockpit.skills.builtin import default_registry
 from cockpit.vehicle.route import load_route
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((REPO / "configs" / "scenarios").glob("*.yaml"))
-LOADER = {"demo": Scenario, "bench": BenchScenario, "bench-fastpath": BenchScenario, "bench-smoke": BenchScenario}
+LOADER = {"demo": Scenario, "bench": BenchScenario, "bench-fastpath": BenchScenario, "bench-smoke": BenchScenario,
+          "long-drive": DriveScenario}
 """Scenario file stem -> the model its command validates it with. A new file must be added here."""
 CALL = re.compile(r"\s*<tool_call>\s*(\{.*\})\s*</tool_call>\s*", re.S)
 
@@ -41,10 +46,12 @@ def test_scenario_loads_and_its_config_is_valid(path):
     scenario = load_scenario(path, LOADER[path.stem])
     assert type(scenario) is LOADER[path.stem] and scenario.name and scenario.turns
     assert scenario.config, "the demo and the bench start from the scenario's config"
-    assert isinstance(load_config(REPO / scenario.config), Settings)
+    settings = load_config(REPO / scenario.config)
+    assert isinstance(settings, Settings)
     if any(t.at_s is not None for t in scenario.turns):
         assert scenario.clock is not None  # 'open now' along the route is judged on the scenario's time
-        route = load_route()  # the bundled demo route that configs' drive feed replays
+        drive = next(f for f in settings.vehicle.feeds if f.kind == "drive")  # the route its drive feed replays
+        route = load_route(REPO / drive.route if drive.route else None)
         assert all(t.at_s < route.duration_s for t in scenario.turns if t.at_s is not None)
 
 
