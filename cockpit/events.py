@@ -245,6 +245,19 @@ class BargeIn(Event):
     """How much of the driver's speech had been heard when it was decided."""
     dropped_s: float = 0.0
     """Seconds of queued reply audio that were never played."""
+    held: bool = False
+    """The reply was paused, not dropped (barge_in.resume_ms): words cancel it, none let it play on."""
+
+
+@event
+class ReplyResumed(Event):
+    """The sound that interrupted the reply ended without words (a cough, a door, "mm-hm"): it plays on."""
+
+    type: ClassVar[str] = "reply-resumed"
+    audio_time: float
+    """Microphone time (s) when it resumed."""
+    held_s: float
+    """How long the reply was held (audio time since the interruption)."""
 
 
 @event

@@ -24,7 +24,7 @@ from typing import AsyncIterable, AsyncIterator
 import numpy as np
 
 from cockpit.asr import Grammars
-from cockpit.asr.heard import BareWake, Interruption, ListenMode, ListenTimeout, SpeechBegan, Utterance
+from cockpit.asr.heard import BareWake, Interruption, ListenMode, ListenTimeout, Resume, SpeechBegan, Utterance
 from cockpit.asr.listener import Listener
 from cockpit.audio.output import ReplySink
 from cockpit.brain.brain import Brain, Decision
@@ -33,8 +33,9 @@ from cockpit.brain.context import ContextRenderer
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, spoken
-from cockpit.events import (BargeIn, ConfirmationAsked, ConfirmationSettled, ErrorRaised, ReplyText, Route, SpeechEnded, Stage, StackReady, StateChanged,
+from cockpit.events import (ConfirmationAsked, ConfirmationSettled, ErrorRaised, ReplyText, Route, SpeechEnded, Stage, StackReady, StateChanged,
                             ToolCall, Transcript, TurnSummary, WakeDetected)
+from cockpit.floor import Floor
 from cockpit.privacy.controls import DriverPrivacy
 from cockpit.proactive.copilot import CoPilot
 from cockpit.session import Trigger, TurnState, advance
@@ -100,6 +101,7 @@ class Assistant:
         wake = wake_phrases(settings.wake) or None  # heard as themselves, never forced into a command
         grammars = Grammars(self.fastpath.jsgf(wake=wake), self.fastpath.jsgf(wake=wake, dialog=True))
         self.listener = Listener(settings, self.bus.emit, grammars=grammars, player=self.sink.player)
+        self.floor = Floor(self.sink, self.bus.emit, settings.barge_in.resume_ms)  # barge-in: pause, then cut or resume
         self.gate = ToolGate(self.registry, self.skill_context, self.audit, self.bus, settings.session.confirm_window_s)
         self.brain = Brain(settings, self.fastpath, self.registry, self.gate, self.bus, self.vehicle_context, self.audit)
         self.copilot = CoPilot(settings, self.bus, self.car, self.gate, audit=self.audit, agenda=self.skills.agenda,
@@ -238,6 +240,8 @@ class Assistant:
         queued: deque[asyncio.Task] = deque()
         async for heard in self.listener.hear(frames):
             if isinstance(heard, Utterance):
+                if (held := self.floor.take()) is not None:  # words after a barge-in: they take the floor
+                    self._cut(held, announced=True)
                 queued.append(asyncio.create_task(self._after(queued[-1] if queued else None, self._request(heard))))
             else:
                 self._react(heard)
@@ -251,7 +255,7 @@ class Assistant:
             await asyncio.wait([previous])
         return await self._turn(request)
 
-    def _react(self, heard: SpeechBegan | BareWake | ListenTimeout | Interruption) -> None:
+    def _react(self, heard: SpeechBegan | BareWake | ListenTimeout | Interruption | Resume) -> None:
         """What the listener heard that is not a request."""
         if isinstance(heard, SpeechBegan):
             self.brain.speech_began()
@@ -264,11 +268,20 @@ class Assistant:
             if self.state is TurnState.LISTENING:
                 self._advance(Trigger.TIMEOUT)
         elif isinstance(heard, Interruption) and self.listener.mode.replying and self._running is not None:
-            dropped = self.sink.stop()  # silence now, drop what is queued
-            self._running.cancel(BARGE_IN)
-            self._advance(Trigger.BARGE_IN)
-            self.bus.emit(BargeIn(t=time.monotonic(), turn=self.turn_id, trigger=heard.trigger, audio_time=heard.audio_time,
-                                  speech_s=round(heard.speech_s, 3), dropped_s=round(dropped, 3)))
+            if not self.floor.hold(heard, self.turn_id):  # held (paused): words cut it, silence resumes it
+                self._cut(heard)
+        elif isinstance(heard, Resume):
+            self.floor.give_back(heard, self.turn_id)
+
+    def _cut(self, heard: Interruption, announced: bool = False) -> None:
+        """The driver takes the floor: silence now, drop what is queued, cancel the turn."""
+        if self._running is None or self._running.done():
+            return
+        dropped = self.sink.stop()
+        self._running.cancel(BARGE_IN)
+        self._advance(Trigger.BARGE_IN)
+        if not announced:
+            self.floor.announce(heard, self.turn_id, dropped)
 
     def _woke(self, hit, speech_began: float) -> None:
         self.bus.emit(WakeDetected(t=time.monotonic(), turn=self.turn_id, phrase=hit.phrase, score=hit.score,

@@ -72,6 +72,16 @@ class Interruption:
     speech_s: float
 
 
+@dataclass(frozen=True)
+class Resume:
+    """The sound that interrupted the reply ended without words (a cough, a door, "mm-hm") and none came
+    within ``barge_in.resume_ms``: the paused reply may play on."""
+
+    audio_time: float
+    held_s: float
+    """Audio time since the interruption paused the reply."""
+
+
 @dataclass(frozen=True, eq=False)
 class Utterance:
     """One thing the driver said to cockpit, recognised."""
@@ -94,4 +104,4 @@ class Utterance:
     """Pre-roll + speech + hangover, 16 kHz mono int16."""
 
 
-Heard = SpeechBegan | BareWake | ListenTimeout | Interruption | Utterance
+Heard = SpeechBegan | BareWake | ListenTimeout | Interruption | Resume | Utterance

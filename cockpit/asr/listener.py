@@ -28,7 +28,7 @@ import numpy as np
 from cockpit.asr import Grammars, make_recognizer
 from cockpit.asr.heard import (BareWake, Heard, Interruption, ListenMode, ListenTimeout, SpeechBegan, Utterance)
 from cockpit.asr.recognition import RecognitionThreads
-from cockpit.audio.bargein import BargeInDecider
+from cockpit.audio.bargein import BargeInDecider, has_words
 from cockpit.audio.echo import EchoRemoval
 from cockpit.asr.unfinished import unfinished
 from cockpit.audio.endpoint import Discarded, Ended, Endpointer, Paused, Started
@@ -67,7 +67,7 @@ class Listener:
         self.spotter = make_spotter(settings.wake)
         self.threads = RecognitionThreads(make_recognizer(settings.asr, grammars), self.spotter,
                                           strip_wake or wake_stripper(settings.wake))
-        self.barge = BargeInDecider(settings.barge_in.mode, settings.barge_in.min_speech_ms)
+        self.barge = BargeInDecider(settings.barge_in.mode, settings.barge_in.min_speech_ms, settings.barge_in.resume_ms)
         self.window = WakeWindow(settings.wake.listen_s)
         st = settings.endpoint.smart_turn
         self.turn = SmartTurn(st.model, st.threads) if settings.endpoint.mode == "smart-turn" else None
@@ -149,6 +149,8 @@ class Listener:
             yield cut
         if self.window.expired(ep.audio_time, ep.in_speech):
             yield ListenTimeout(ep.audio_time)
+        if resume := self.barge.resume_due(ep.audio_time, ep.in_speech):
+            yield resume
 
     def _voice(self, frame: np.ndarray, audio_time: float) -> bool:
         p = self.vad.probability(frame)
@@ -216,8 +218,10 @@ class Listener:
         recognition, hit = await self.threads.end()
         trace.end(Stage.ASR)
         self._take_partials(self._ep)  # partials finished while the final decoded come before it
-        if isinstance(ev, Discarded) or (self._needs_wake and hit is None):
-            return None
+        holding = self.barge.holding
+        self.barge.segment_ended(isinstance(ev, Ended) and recognition is not None and has_words(recognition.text))
+        if isinstance(ev, Discarded) or (self._needs_wake and hit is None) or (holding and self.barge.holding):
+            return None  # (a sound that held the reply and said nothing: the reply may resume)
         if recognition is None:  # the recogniser raised: the driver still gets an answer
             self.window.close()
             return Utterance("", None, "", ev.audio_time, ev.speech_s, ev.truncated, trace, wake=hit,

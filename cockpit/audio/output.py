@@ -155,6 +155,14 @@ class ReplySink:
         """Barge-in: silence now, drop what is queued; returns the seconds dropped."""
         return self.player.stop() if self.player is not None else 0.0
 
+    def pause(self) -> float:
+        """A barge-in that may prove false: silence now (fade), keep what is queued; returns the seconds held."""
+        return self.player.pause() if self.player is not None else 0.0
+
+    def resume(self) -> float:
+        """Play on from where ``pause`` held; returns the seconds still queued."""
+        return self.player.resume() if self.player is not None else 0.0
+
     async def finish_turn(self, chunks: list[Speech], turn: int, bus: EventBus, trace: TurnTrace) -> str | None:
         """Wait for the speaker, then hand the whole reply on (WAV, HMI): nothing is lost when the
         speaker went away meanwhile (``take_problem`` then reports it, once)."""

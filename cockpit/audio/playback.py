@@ -6,7 +6,9 @@ so synthesis never runs far ahead of the speaker. PortAudio's callback copies fr
 when it is empty), hands the block at 16 kHz to ``on_played`` (the echo canceller's far-end
 reference, one call per block, idle or not) and wakes the event loop, where ``play()``/``drain()``
 waits and the ducking hook are resolved. ``stop()`` (barge-in) empties the ring at once: the next
-block fades the next 5 ms out and the rest is silence.
+block fades the next 5 ms out and the rest is silence. ``pause()`` (a barge-in that may prove false:
+a cough, a door) fades out the same way but keeps the ring; ``resume()`` plays on from the paused
+sample, fading back in over 5 ms.
 """
 from __future__ import annotations
 
@@ -80,6 +82,8 @@ class Player:
         self.underflows = 0
         """Blocks PortAudio reported it could not deliver in time."""
         self._ducked = False
+        self._paused = False
+        self._fade_in = 0  # samples of the next block to fade in (after resume)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed = asyncio.Event()
         self._wake_pending = False
@@ -138,6 +142,11 @@ class Player:
     def playing(self) -> bool:
         """Audio is queued and not yet handed to the device."""
         return self._w != self._r
+
+    @property
+    def paused(self) -> bool:
+        """``pause()`` holds the queued audio (the speaker plays silence) until ``resume()`` or ``stop()``."""
+        return self._paused
 
     @property
     def queued_s(self) -> float:
@@ -213,8 +222,33 @@ class Player:
             self._r = self._w
             self._dropped += queued - keep
             self._epoch += 1
+            self._paused, self._fade_in = False, 0
         self._on_loop(self._settle_stop)
         return (queued - keep) / self.samplerate
+
+    def pause(self) -> float:
+        """Hold the reply: the next block fades out over FADE_S and the speaker plays silence; what is
+        queued stays, from the first sample not yet heard. Returns the seconds held."""
+        with self._lock:
+            if self._paused or self._w == self._r:
+                return (self._w - self._r) / self.samplerate if self._paused else 0.0
+            cap, i = len(self._ring), self._r % len(self._ring)
+            keep = min(len(self._fade), self._w - self._r) if self._last_emitted else 0
+            if keep:  # the fade is heard now; the same samples are heard again, fading in, on resume
+                head = np.concatenate([self._ring[i:i + keep], self._ring[:max(0, i + keep - cap)]])
+                ramp = np.linspace(1.0, 0.0, len(self._fade) + 1)[1:keep + 1]
+                self._fade[:keep] = np.round(head * ramp).astype(np.int16)
+                self._fade_len = keep
+            self._paused = True
+            return (self._w - self._r) / self.samplerate
+
+    def resume(self) -> float:
+        """Play on from where ``pause()`` held, fading in over FADE_S; returns the seconds still queued."""
+        with self._lock:
+            if self._paused:
+                self._paused = False
+                self._fade_in = len(self._fade)
+            return (self._w - self._r) / self.samplerate
 
     async def _progress_or_stall(self) -> None:
         """Wait for the device to take audio; a device silent for STALL_S is an ``audio-output`` error."""
@@ -277,12 +311,16 @@ class Player:
             out[:k] = self._fade[:k]
             self._fade_len = 0
             cap = len(self._ring)
-            n = min(frames - k, self._w - self._r)
+            n = 0 if self._paused else min(frames - k, self._w - self._r)
             i = self._r % cap
             first = min(n, cap - i)
             out[k:k + first] = self._ring[i:i + first]
             out[k + first:k + n] = self._ring[:n - first]
             out[k + n:] = 0
+            if self._fade_in and n:  # resumed: the first FADE_S rises from silence
+                m = min(self._fade_in, n)
+                out[k:k + m] = np.round(out[k:k + m] * np.linspace(0.0, 1.0, len(self._fade) + 1)[1:m + 1]).astype(out.dtype)
+                self._fade_in -= m
             self._r += n
             self._played += n
             self._last_emitted = n

@@ -64,6 +64,10 @@ class BargeInSettings(Section):
     phrase ('wake'), or nothing ('off')."""
     min_speech_ms: int = Field(160, ge=30, le=2000)
     """Speech must last this long (after echo cancellation) before it interrupts."""
+    resume_ms: int = Field(1000, ge=0, le=10000)
+    """An interruption first only pauses the reply; if the sound that caused it ends without words (a
+    cough, a door, "mm-hm") and no words come within this long of the interruption, the reply plays on
+    from where it paused; words cancel it as always. 0: every interruption cancels at once."""
 
 
 class AecSettings(Section):

@@ -8,7 +8,7 @@ import pytest
 
 from cockpit.audio.simcabin import SimulatedCabin
 from cockpit.config import parse_config
-from cockpit.events import BargeIn, ToolCalled
+from cockpit.events import BargeIn, ReplyResumed, ToolCalled
 from cockpit.scenario import in_cabin
 
 pytestmark = pytest.mark.e2e
@@ -50,10 +50,12 @@ def test_the_driver_speaking_over_the_reply_stops_it_and_is_heard(tmp_path, spee
     first, second = summaries
     assert first.interrupted and first.tool_calls[0].name == "whats_around"
     [barge] = [e for e in events if isinstance(e, BargeIn)]
-    assert barge.trigger == "vad" and barge.dropped_s > 0.5  # most of the reply was never played
+    assert barge.trigger == "vad" and barge.held  # paused first (barge_in.resume_ms) ...
+    assert a.sink.player.dropped_s > 0.5  # ... then the words cut it: most of the reply was never played
+    assert not [e for e in events if isinstance(e, ReplyResumed)]
     reaction = barge.audio_time - at
     print(f"\nbarge-in decided {reaction * 1000:.0f} ms after the driver began (audio time); "
-          f"{barge.dropped_s:.2f} s of reply dropped")
+          f"{a.sink.player.dropped_s:.2f} s of reply dropped")
     assert 0.0 < reaction < 1.0
     # the interrupting words, without a wake phrase, are the next command
     assert second.tool_calls[0].name == "window_set" and dict(second.tool_calls[0].arguments)["position"] == 25
