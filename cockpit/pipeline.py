@@ -181,7 +181,9 @@ class Assistant:
     def _set_mode(self) -> None:
         replying = (self.settings.barge_in.mode != "off" and self.sink.live and self.state is TurnState.SPEAKING
                     and self._running is not None and not self._running.done())
-        self.listener.mode = ListenMode(replying=replying, awaiting_answer=self.brain.awaiting_answer,
+        # a read-back waits for its yes (session.confirm_window_s); any other question — the fast path's "Which
+        # window?", a model's — is answered without the wake phrase within session.followup_s (_follow_up)
+        self.listener.mode = ListenMode(replying=replying, awaiting_answer=self.gate.pending,
                                         confirming=self.gate.pending, is_complete=self._is_command)
 
     def _is_command(self, text: str) -> bool:
@@ -382,7 +384,8 @@ class Assistant:
             return None, exc.code
 
     def _follow_up(self, reply: str) -> None:
-        """A reply that asked the driver something: listen for the answer without the wake phrase."""
+        """A reply that asked the driver something (a model's question, or a skill's missing slot: "Which
+        window?"): listen for the answer without the wake phrase for session.followup_s of audio."""
         seconds = self.settings.session.followup_s
         if seconds > 0 and reply.rstrip().endswith(("?", "？")) and self.state is TurnState.IDLE:
             self.listener.listen_for_answer(seconds)

@@ -102,7 +102,7 @@ def barge_in_once(seed: int, echo_gain_db: float, ask_text: str = "hey cockpit, 
     cabin = SimulatedCabin(realtime=True, seed=seed, tail_s=2.0, echo_gain_db=echo_gain_db)
     cabin.say(ask, 0.5)
     cabin.say(stop, onset)
-    turns, events, _ = in_cabin(settings, cabin)
+    turns, events, assistant = in_cabin(settings, cabin)
     barge = [e for e in events if e.type == "barge-in"]
     if not barge:
         return {"seed": seed, "detected": False}
@@ -115,7 +115,8 @@ def barge_in_once(seed: int, echo_gain_db: float, ask_text: str = "hey cockpit, 
             silent_at = onset + i / 16000
             break
     return {"seed": seed, "detected": True, "decided_ms": round((barge[0].audio_time - onset) * 1000, 1),
-            "silent_ms": round((silent_at - onset) * 1000, 1), "dropped_s": barge[0].dropped_s,
+            "silent_ms": round((silent_at - onset) * 1000, 1),
+            "dropped_s": round(assistant.sink.player.dropped_s, 3),  # held first, then cut by the words
             "next_command": turns[-1].tool_calls[0].name if turns[-1].tool_calls else None}
 
 
