@@ -146,7 +146,7 @@ class HomeSettings(Section):
     arrival_radius_m: float = Field(300.0, gt=0.0, le=5000.0)
     """A navigation destination this close to the place counts as 'home'."""
     check_every_s: float = Field(5.0, gt=0.0, le=600.0)
-    """How often the arrival routine looks at the trip."""
+    """How often the arrival routine looks at the trip (the co-pilot then looks at least this often)."""
 
     @field_validator("url")
     @classmethod

@@ -3,8 +3,8 @@ table (``cockpit privacy show --markdown``; a test keeps them equal) and of ``co
 
 Every row says what, where, how long and who can read it. Rows kept in the state dir name the files
 they cover (``files``): a scan of the state dir must find nothing else, and ``show`` measures them
-(count, size, oldest entry). A new kind of stored data — reminders and timers (issue 20) — adds a
-row here and writes through cockpit/state.py.
+(count, size, oldest entry). A new kind of stored data adds a row here and writes through
+cockpit/state.py, as the reminders and timers (cockpit/proactive/agenda.py) do.
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def inventory(settings: Any) -> list[Kept]:
     state, audit, replies = Path(s.state_dir), Path(s.audit_log), Path(out.reply_dir)
     rel = lambda path: os.path.relpath(path, state) if path.is_relative_to(state.absolute()) else str(path)  # noqa: E731
     log, reply_dir = rel(audit), rel(replies)
+    agenda = rel((state / settings.proactive.agenda.database).absolute())
     stem = audit.name.rsplit(".", 1)
     segment = f"{stem[0]}.NNNNNN.{stem[1]}" if len(stem) == 2 else f"{audit.name}.NNNNNN"
     km = f"{p.stored_location_precision_km:g} km"
@@ -70,8 +71,11 @@ def inventory(settings: Any) -> list[Kept]:
         Kept("Preferences: named places (home, work: exact coordinates), diet, cuisines, the services configured",
              "the config file (e.g. /etc/cockpit/cockpit.yaml)", "until edited", "whoever its file mode allows "
              "(install it 0600 or 0640)"),
-        Kept("Reminders and timers", "not built yet (issue 20); they will live in the state dir through "
-             "cockpit/state.py", "-", WHO),
+        Kept("Reminders and timers the driver set: the words to remember, when (a time), or where (the destination "
+             "or home as exact coordinates, or 'the next stop')",
+             f"`{agenda}` (SQLite; made by the first one set; `-journal` beside it while it writes)",
+             "until it fires (is asked) or is cancelled, then deleted; the audit log keeps that it was asked",
+             WHO, (agenda, f"{agenda}-journal")),
         Kept("Bench and demo outputs: latency figures, the demo's replies to its scripted drive (espeak-ng or piper "
              "speech, not the driver's)", "`out/bench`, `out/demo` (where you run the commands)",
              "until you delete them", "per your umask"),

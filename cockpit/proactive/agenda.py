@@ -9,8 +9,9 @@ so what the driver asked to be reminded of survives a daemon restart and a reboo
 - at the next stop (``place`` next_stop): the car stopped ``stop_s`` after it had moved.
 
 :class:`AgendaWatch` turns due items into prompts ("Here's your reminder: call Anna. Shall I remind you
-again in ten minutes?" — yes sets the reminder again) and marks an item fired once it was asked, so a
-restart never asks it twice. One that fell due while the car was off is asked at the next start.
+again in ten minutes?" — yes sets the reminder again) and deletes an item once it was asked, so a restart
+never asks it twice and nothing of it stays on disk. One that fell due while the car was off is asked
+at the next start.
 """
 from __future__ import annotations
 
@@ -121,21 +122,22 @@ class Agenda:
                          create=True)
         return Item(int(rows[0][0]), kind, text, minutes, due, place, where, created)
 
-    def items(self, state: str = "waiting") -> list[Item]:
+    def items(self) -> list[Item]:
+        """Every item still waiting, oldest first."""
         rows = self._run("SELECT id, kind, text, minutes, due, place, lat, lon, created, state FROM agenda "
-                         "WHERE state = ? ORDER BY id", (state,))
+                         "WHERE state = 'waiting' ORDER BY id")
         return [Item(i, k, t, m, _when(d), p, (la, lo) if la is not None and lo is not None else None, _when(c), s)
                 for i, k, t, m, d, p, la, lo, c, s in rows]
 
-    def mark(self, item: int, state: str, when: datetime) -> None:
-        """fired | cancelled."""
-        self._run("UPDATE agenda SET state = ?, fired = ? WHERE id = ?", (state, when.isoformat(), item))
+    def done(self, item: int) -> None:
+        """It fired (was asked) or was cancelled: deleted, nothing of it kept (the audit log says it was asked)."""
+        self._run("DELETE FROM agenda WHERE id = ?", (item,))
 
-    def cancel(self, kind: str | None, when: datetime) -> list[Item]:
+    def cancel(self, kind: str | None) -> list[Item]:
         """Cancel every waiting item (of ``kind``); returns them."""
         gone = [i for i in self.items() if kind is None or i.kind == kind]
         for item in gone:
-            self.mark(item.id, "cancelled", when)
+            self.done(item.id)
         return gone
 
 
@@ -168,8 +170,6 @@ class AgendaWatch:
         """Items handed out as prompts and not yet settled."""
         self._moved: set[int] = set()
         self._stopped_since: float | None = None
-        self._now = datetime.now()
-        """The local time of the last moment seen (an item is marked fired at it)."""
 
     def _arrived(self, item: Item, m: Moment) -> bool:
         if item.place == "next_stop":
@@ -179,7 +179,6 @@ class AgendaWatch:
                 and distance_m(*m.position, *item.where) <= self.settings.arrive_radius_m)
 
     def due(self, m: Moment) -> list[Prompt]:
-        self._now = m.local
         if m.speed_kmh is not None:
             if m.stopped or m.gear == 126:
                 self._stopped_since = m.trip_s if self._stopped_since is None else self._stopped_since
@@ -216,7 +215,7 @@ class AgendaWatch:
     def settled(self, prompt: Prompt, outcome: str, trip_s: float) -> None:
         item = int(prompt.key.split(":")[1])
         if outcome == "asked":
-            self.agenda.mark(item, "fired", self._now)
+            self.agenda.done(item)
         elif outcome == "dropped":
             self._out.discard(item)  # never asked: it stays waiting, and is offered again
 

@@ -149,8 +149,11 @@ class CoPilot:
             self._ready, self._spoken, self._lock = asyncio.Queue(), asyncio.Event(), asyncio.Lock()
 
     async def _tick_forever(self) -> None:
+        period = self.p.check_every_s
+        if any(w.kind == "arrival" for w in self.watches):
+            period = min(period, self.settings.home.check_every_s)
         while True:
-            await asyncio.sleep(self.p.check_every_s)
+            await asyncio.sleep(period)
             try:
                 await self.tick()
             except Exception:  # noqa: BLE001 - a watch that fails must not stop the car's assistant

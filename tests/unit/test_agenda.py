@@ -35,7 +35,7 @@ def test_the_agenda_is_made_by_the_first_item_private_and_survives_a_restart(tmp
     kept = again.items()
     assert [(i.kind, i.text, i.due, i.place, i.where) for i in kept] == [
         ("timer", "", datetime(2026, 6, 13, 1, 10), None, None), ("reminder", "call Anna", None, "destination", AIRPORT)]
-    again.mark(timer.id, "fired", T0)
+    again.done(timer.id)  # asked: deleted
     assert [i.kind for i in Agenda(path).items()] == ["reminder"]
 
 
@@ -79,7 +79,7 @@ def test_items_fall_due_by_time_on_arrival_and_at_the_next_stop_and_fire_once(tm
     watch.settled(stop, "dropped", 9060)  # never asked: it stays waiting
     restarted = AgendaWatch(Agenda(path), AgendaSettings())
     assert [p.kind for p in restarted.due(_m(9100, datetime(2026, 6, 13, 3, 2), speed=0.0, position=AIRPORT))] == []
-    assert [i.text for i in Agenda(path).items()] == ["check the tire pressure"]  # fired ones are never asked again
+    assert [i.text for i in Agenda(path).items()] == ["check the tire pressure"]  # asked ones are gone for good
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def timer_tools(agenda: Agenda) -> tuple[Tool, ...]:
     def cancel_reminders(args: CancelArgs, ctx: SkillContext) -> Outcome:
         kind = {"timers": "timer", "reminders": "reminder", "all": None}[args.what]
         try:
-            gone = agenda.cancel(kind, ctx.now())
+            gone = agenda.cancel(kind)
         except AgendaError as exc:
             return _sorry(exc)
         noun = {"timers": "timers", "reminders": "reminders", "all": "timers or reminders"}[args.what]
