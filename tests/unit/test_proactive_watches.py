@@ -193,3 +193,32 @@ def test_a_stop_must_be_open_when_the_car_gets_there(tmp_path):
     # Nachtcafé closes at 04:00 and is 5.4 minutes away: Sonnenaufgang, open by the time the car gets there
     assert stop_ahead(store, late, ["cafe"], 30_000.0).poi.name == "Sonnenaufgang"
     assert stop_ahead(store, Moment(0.0, NIGHT, speed_kmh=100.0, position=route[0]), ["cafe"], 30_000.0) is None
+
+
+def test_voice_cues_compare_this_driver_with_their_own_first_turns():
+    from cockpit.events import ProactivePrompt, SpeechEnded, SpeechStarted, Transcript
+    from cockpit.proactive.voice import VoiceCues
+    clock = [0.0]
+    cues = VoiceCues(baseline_turns=3, clock=lambda: clock[0])
+    turn = [0]
+
+    def request(words: int, seconds: float) -> None:
+        turn[0] += 1
+        cues.observe(SpeechEnded(turn=turn[0], audio_time=0.0, duration=seconds))
+        cues.observe(Transcript(turn=turn[0], text=" ".join(["word"] * words)))
+
+    def answer(latency: float) -> None:
+        cues.observe(ProactivePrompt(kind="timer", key="k", reason="r", priority=1, question="q?"))
+        clock[0] += latency
+        cues.observe(SpeechStarted(audio_time=0.0))
+        request(2, 0.6)  # "no thanks": an answer, so only its latency counts
+
+    for _ in range(3):
+        request(6, 2.0)  # three words a second, six words a request
+    assert cues.level() is None  # a baseline, nothing to compare yet
+    answer(1.0)
+    request(6, 2.0)
+    assert cues.level() == 0.0  # as before (one answer is no latency baseline yet)
+    request(3, 1.5)  # two words a second: a third slower, half the words
+    assert cues.level() > 0.3
+    assert all(t.words is None for t in cues.turns if t.latency is not None)
