@@ -105,6 +105,8 @@ class SkillSet:
 
     async def close(self) -> None:
         await asyncio.gather(*(server.close() for server in self.servers), return_exceptions=True)
+        if self.agenda is not None:
+            self.agenda.close()
 
     def _register(self, server: McpServer) -> None:
         """A server listed its tools: add the new ones (the registry's version moves: the models see them)."""

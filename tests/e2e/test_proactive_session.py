@@ -160,6 +160,33 @@ def test_no_prompt_during_a_read_back_on_harsh_braking_or_outside_the_speed_band
     assert asked is not None and asked.kind == "timer"
 
 
+def test_a_reminder_survives_a_restart_and_is_asked_once(tmp_path):
+    first = _assistant(tmp_path)
+
+    async def set_it():
+        first.car.drive.seek(10.0)
+        return await first.text_turn("remind me in one minute to call anna", channel="voice")
+
+    assert _run(first, set_it).tool_calls[0].name == "set_reminder"
+    again = _assistant(tmp_path)  # the daemon restarted (the car was off while it fell due)
+    cabin, events = Cabin(again), []
+    again.bus.subscribe(events.append)
+
+    async def after():
+        again.car.drive.seek(200.0)
+        asked = await again.copilot.step()
+        await again.text_turn("no thanks", channel="voice")
+        cabin.wait(5)
+        again.car.drive.seek(600.0)
+        return asked, await again.copilot.step()
+
+    asked, twice = _run(again, after)
+    assert asked is not None and asked.kind == "reminder" and "call Anna" in asked.question
+    assert twice is None and again.skills.agenda.items() == []
+    third = _assistant(tmp_path)  # and after another restart, it is gone for good
+    assert third.skills.agenda.items() == []
+
+
 def test_switched_off_it_never_speaks_first(tmp_path):
     a = _assistant(tmp_path, enabled=False)
     cabin = Cabin(a)
