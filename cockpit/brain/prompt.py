@@ -11,7 +11,7 @@ for a template that ignores ``tools`` (SmolLM2's plain ChatML), :func:`tools_pro
 compact list of them and the ``<tool_call>`` format, appended to the system prompt — still
 inside the static part, so the cache stays warm either way.
 
-The worked examples (:data:`EXAMPLES`) are chat turns in the static part: two plain answers, then
+The worked examples (:data:`EXAMPLES`) are chat turns in the static part: one plain answer, then
 one call each for seven tools, every user turn starting with a context line as real turns do (so
 the model sees the line answered around, never read out). They raise the real SmolLM2-135M's tool
 selection (measured before/after in tests/real/test_real_llm.py; figures in the README, "The
@@ -41,7 +41,6 @@ know it, so a model copying it is caught like one reading out the real line)."""
 
 EXAMPLES: tuple[tuple[str, str, str | None], ...] = (
     ("what's the capital of Italy?", "Rome is the capital of Italy.", None),
-    ("thanks, that's all", "You're welcome, drive safely.", None),
     ("set the temperature to 20", '{"name": "climate_set_temperature", "arguments": {"celsius": 20}}',
      "climate_set_temperature"),
     ("turn on the heated seat", '{"name": "seat_heating", "arguments": {"level": 2}}', "seat_heating"),
@@ -51,8 +50,9 @@ EXAMPLES: tuple[tuple[str, str, str | None], ...] = (
     ("navigate to work", '{"name": "navigate_to", "arguments": {"destination": "work"}}', "navigate_to"),
     ("phone Dad", '{"name": "phone_call", "arguments": {"contact": "Dad"}}', "phone_call"),
 )
-"""(driver's words, the answer, the tool it calls or None). Plain answers come first: a model this
-small copies the last example's form. No vehicle_status example: the context line already pulls
+"""(driver's words, the answer, the tool it calls or None). The plain answer comes first: a model
+this small copies the last example's form (and a second one, "thanks" -> "You're welcome, drive
+safely.", it said back to most chit-chat). No vehicle_status example: the context line already pulls
 SmolLM2 towards that tool (it chose it for 29 of 31 held-out requests without examples)."""
 
 

@@ -51,7 +51,7 @@ def test_the_worked_examples_are_static_and_each_call_is_valid_for_its_tool():
     assert len(turns) == 2 * len(EXAMPLES)
     assert [t["role"] for t in turns[:2]] == ["user", "assistant"]
     assert all(t["content"].startswith(EXAMPLE_CONTEXT + "\n") for t in turns[::2])  # as real turns look
-    assert not turns[1]["content"].startswith("<tool_call>")  # plain answers first
+    assert not turns[1]["content"].startswith("<tool_call>")  # the plain answer first
     for words, answer, tool in EXAMPLES:
         if tool is not None:
             assert validate(json.loads(answer), registry).name == tool, words
@@ -66,7 +66,7 @@ def test_only_examples_of_registered_tools_are_shown():
     turns = example_turns(["media_volume"])
     calls = [t["content"] for t in turns if t["content"].startswith("<tool_call>")]
     assert calls == ['<tool_call>{"name": "media_volume", "arguments": {"delta": 2}}</tool_call>']
-    assert len(turns) == 2 * 3  # the two plain answers and the one call
+    assert len(turns) == 2 * 2  # the plain answer and the one call
 
 
 def test_no_measured_request_is_an_example():
