@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import AsyncIterable, AsyncIterator, Callable
+from typing import AsyncIterable, AsyncIterator, Callable, NamedTuple
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from cockpit.asr.heard import (BareWake, Heard, Interruption, ListenMode, Listen
 from cockpit.asr.recognition import RecognitionThreads
 from cockpit.audio.bargein import BargeInDecider, has_words
 from cockpit.audio.echo import EchoRemoval
-from cockpit.asr.unfinished import unfinished
+from cockpit.asr.unfinished import finished, unfinished
 from cockpit.audio.endpoint import Discarded, Ended, Endpointer, Paused, Started
 from cockpit.audio.framing import Reframer
 from cockpit.audio.nearend import NearEndDetector
@@ -54,6 +54,23 @@ BARE_WAKE_S = 0.6
 """Less than this much speech after the wake phrase, with no words recognised: a bare wake."""
 
 
+MAX_VERDICTS = 10000
+"""Verdicts kept for measurement; a listener running for the life of the car stops recording."""
+
+
+class Verdict(NamedTuple):
+    audio_time: float
+    """The end of the last speech frame before the pause."""
+    probability: float
+    judged_ms: float
+    """Wall time from the pause to the verdict and the words (the listener waited for both)."""
+    at: float
+    """Audio time of the frame at which the pause was judged."""
+    work_ms: float
+    """The longer of Smart Turn's and the recogniser's own work on the pause (in parallel): what the wait is
+    when the recogniser has kept up with the audio, as at real-time pace."""
+
+
 class Listener:
     def __init__(self, settings: Settings, emit: Callable[[Event], None], *, grammars: Grammars = Grammars(),
                  player=None, strip_wake: Callable[[str], str] | None = None):
@@ -73,8 +90,8 @@ class Listener:
         self.turn = SmartTurn(st.model, st.threads) if settings.endpoint.mode == "smart-turn" else None
         """Smart Turn (None in endpoint mode fixed: the stack chose it when the model is absent)."""
         self._turn_thread = EngineThread("turn")
-        self.verdicts: list[tuple[float, float]] = []
-        """(audio time of the pause's last speech, probability) of every pause Smart Turn judged."""
+        self.verdicts: list[Verdict] = []
+        """Every pause Smart Turn judged (for the bench; bounded by the life of a measurement)."""
         self._threshold = settings.vad.threshold if settings.vad.engine == "silero" else 0.5
         self._ep: Endpointer | None = None
         self._utterance_start = 0.0
@@ -194,7 +211,9 @@ class Listener:
             log.warning("Smart Turn %s on a pause at %.2f s: the fixed hangover ends it", why, ev.audio_time)
             self.emit(ErrorRaised(t=time.monotonic(), code="turn-failed", message=f"Smart Turn {why}", stage=Stage.VAD))
             return []
-        self.verdicts.append((ev.audio_time, verdict.result()))
+        if len(self.verdicts) < MAX_VERDICTS:
+            self.verdicts.append(Verdict(ev.audio_time, verdict.result(), (time.perf_counter() - t0) * 1000, ep.audio_time,
+                                         max(self.turn.last_ms, self.threads.pause_ms)))
         return ep.judge(ev.pause, verdict.result())
 
     def _take_partials(self, ep: Endpointer | None) -> None:
@@ -209,8 +228,9 @@ class Listener:
                 # only a fresh partial may shorten the hangover: one lagging behind the audio
                 # (a slow board, an as-fast-as-possible feed) says nothing about the last words
                 fresh = (ep.audio_time - self._utterance_start) - partial.audio_s <= FRESH_S
-                ep.complete = fresh and self.mode.is_complete(partial.text)
-                ep.unfinished = fresh and unfinished(partial.text)
+                words = self.turn is not None and self.settings.endpoint.smart_turn.words  # mode smart-turn only
+                ep.complete = fresh and (self.mode.is_complete(partial.text) or (words and finished(partial.text)))
+                ep.unfinished = fresh and words and unfinished(partial.text)
 
     async def _ended(self, ev: Ended | Discarded) -> Utterance | BareWake | None:
         trace = TurnTrace()  # the turn's origin: the moment the endpointer decided speech ended

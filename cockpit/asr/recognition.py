@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from typing import Callable
 
@@ -40,6 +41,8 @@ class RecognitionThreads:
         self._partials: deque[Partial] = deque(maxlen=MAX_WAITING)
         self._wake_fired = False
         self._needs_wake = False
+        self.pause_ms = 0.0
+        """How long the recogniser's own work on the last pause took (its decode, on its thread)."""
         self.hit: WakeHit | None = None
         """The wake spotter's hit in the current utterance so far (None: not yet, or not listening)."""
 
@@ -74,9 +77,22 @@ class RecognitionThreads:
         what was said now; the futures are done when the recogniser (and the wake spotter, if it listens)
         have caught up with every frame fed."""
         job = self.asr.pause if hasattr(self.asr, "pause") else _caught_up
-        fut = self._asr_thread.submit(job)
+        fut = self._asr_thread.submit(self._timed, job)
         fut.add_done_callback(self._partial_done)
         return [fut, self._wake_thread.submit(_caught_up)] if self._needs_wake else [fut]
+
+    async def settled(self) -> None:
+        """Wait until the recogniser and the spotter have worked through every frame fed so far."""
+        await self._asr_thread.run(_caught_up)
+        if self._needs_wake:
+            await self._wake_thread.run(_caught_up)
+
+    def _timed(self, job: Callable[[], Partial | None]) -> Partial | None:
+        t0 = time.perf_counter()
+        try:
+            return job()
+        finally:
+            self.pause_ms = (time.perf_counter() - t0) * 1000
 
     def _partial_done(self, fut: "asyncio.Future[Partial | None]") -> None:
         if not fut.cancelled() and fut.exception() is None and fut.result() is not None:

@@ -1,4 +1,5 @@
-"""Does a partial transcript stop where no sentence ends? ("navigate to the", "set it to, uh")
+"""Does a partial transcript stop where no sentence ends? ("navigate to the", "set it to, uh") Or where
+one does ("How far is the next charging station?")
 
 A second opinion for the endpointer next to Smart Turn, which hears a pause after "navigate to
 the" said with a full stop's tune (as synthetic voices say it, and some drivers) as the end of a
@@ -39,3 +40,13 @@ def unfinished(text: str) -> bool:
         return True
     last = _WORD.search(t.lower())
     return last is not None and last.group(0) in DANGLING_EN
+
+
+_FINISHED = re.compile(r"[.!?。！？]\s*$")
+
+
+def finished(text: str) -> bool:
+    """True when ``text`` ends a sentence as the recogniser wrote it (Whisper punctuates what it heard
+    end) and does not stop on a dangling word: mode smart-turn then needs Smart Turn's lower bar only."""
+    t = text.strip()
+    return bool(t) and _FINISHED.search(t) is not None and not t.endswith("...") and not unfinished(t)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,8 @@ class SmartTurn:
         self._extractor = None
         self.frames = 0
         """Feature frames the model takes (800: 8 s)."""
+        self.last_ms = 0.0
+        """How long the last verdict took (features + inference, on its thread)."""
 
     @property
     def window_s(self) -> float:
@@ -110,5 +113,7 @@ class SmartTurn:
         """The probability (0..1) that the turn is over after ``audio`` (16 kHz mono, int16 or float)."""
         if self._session is None:
             raise CockpitError("SmartTurn.prepare() was not called", code="turn-model-missing")
+        t0 = time.perf_counter()
         out = self._session.run([self._output], {self._input: self.features(audio)[None]})[0]
+        self.last_ms = (time.perf_counter() - t0) * 1000
         return float(np.clip(np.asarray(out).reshape(-1)[0], 0.0, 1.0))

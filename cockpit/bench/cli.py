@@ -48,6 +48,14 @@ def add_parser(sub) -> None:
     b_sp = b_sub.add_parser("speech", help="time to first audio, chunked vs whole reply, on one LLM stream; barge-in reaction")
     b_sp.add_argument("--reps", type=int, default=5, help="repetitions per voice (and half as many barge-in runs per echo level)")
     b_sp.add_argument("--out", type=Path, default=Path("out/bench"), help="where speech.json goes")
+    b_turns = b_sub.add_parser("turns", help="end-of-turn decisions on the pause set (tools/make_pause_set.py): latency "
+                               "after the last word and premature cuts, Smart Turn against the fixed hangovers")
+    b_turns.add_argument("--modes", nargs="*", choices=["smart-turn", "smart-turn, bar 0.8", "smart-turn, audio only",
+                                                        "fixed 600/300", "fixed 800"], help="endpointer settings (default: all)")
+    b_turns.add_argument("--speakers", nargs="+", choices=["espeak", "piper"], default=["espeak", "piper"])
+    b_turns.add_argument("--snr", nargs="+", default=["none", "20", "10"], help="SNRs in dB ('none' = clean)")
+    b_turns.add_argument("--asr", default="whisper-base", help="Whisper model for the words (default: %(default)s)")
+    b_turns.add_argument("--out", type=Path, default=Path("out/bench"), help="where turns.json goes")
     b_soak = b_sub.add_parser("soak", help="thousands of turns through a real `cockpit run` (typed, spoken over the "
                               "WebSocket, clients that vanish): RSS, open fds and threads sampled, slopes reported")
     b_soak.add_argument("--turns", type=int, default=2000, help="turns to run (default: %(default)s)")
@@ -70,6 +78,11 @@ def main(args: argparse.Namespace) -> int:
     elif suite == "asr":
         from cockpit.bench import asr
         print(asr.table(asr.run(args.shapes, args.out, progress=progress)))
+    elif suite == "turns":
+        from cockpit.bench import turns
+        snrs = [None if x == "none" else float(x) for x in args.snr]
+        print(turns.table(turns.run(args.out, modes=args.modes, speakers=tuple(args.speakers), snrs=tuple(snrs),
+                                    asr_model=args.asr, progress=progress)))
     elif suite == "soak":
         from cockpit.bench import soak
         if args.turns < 10 or args.sample_every < 1:

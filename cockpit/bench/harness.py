@@ -219,7 +219,7 @@ class Bench:
         endpoint_ms = (self.decisions[-1] - mic.speech_end_wall) * 1000
         rec.update(transcript=s.transcript, route=s.route.value, reply=s.reply, stages_ms=dict(s.timings_ms),
                    speech_ms=from_speech(s.timings_ms, endpoint_ms), tools=[c.name for c in s.tool_calls],
-                   error=s.error, verdicts=[round(p, 3) for _, p in self.assistant.listener.verdicts[verdicts:]],
+                   error=s.error, verdicts=[round(v.probability, 3) for v in self.assistant.listener.verdicts[verdicts:]],
                    ok=s.route is EXPECTED_ROUTE[t.kind] and (t.kind != "tool" or bool(s.tool_calls)))
         # warm-up turns run the baselines too (the naive pipeline's first call is cold as well)
         await asyncio.to_thread(self._baselines, rec, with_floor(clip, lead_s=0.3, tail_s=0.6), cap, s.reply, measured)

@@ -106,7 +106,9 @@ def markdown(result: Mapping) -> str:
 def _process_lines(process: Mapping) -> list[str]:
     lines = []
     if process.get("rss_peak_mb") is not None:
-        lines.append(f"- peak resident memory: {_num(process['rss_peak_mb'])} MiB")
+        pss = f"; peak PSS {_num(process['pss_peak_mb'])} MiB" if process.get("pss_peak_mb") else ""
+        lines.append(f"- peak resident memory: {_num(process['rss_peak_mb'])} MiB{pss} (the bench process: cockpit "
+                     f"plus its naive baseline's own Llama and Whisper)")
     idle = process.get("idle") or {}
     if idle.get("cpu_percent_mean") is not None:
         lines.append(f"- idle listening CPU over {_num(idle.get('seconds'))} s of quiet: "

@@ -173,9 +173,10 @@ def assemble(records: list[dict], idle: dict | None, lab: dict) -> dict:
         met = None if value is None else (value <= goal if op == "<=" else value >= goal)
         goals.append({"goal": title, "value": value, "target": f"{op} {goal:g}", "met": met})
     peak = max((r["process"]["rss_peak_mb"] for r in records if r.get("process")), default=None)
+    pss = max((r["process"].get("pss_peak_mb") or 0.0 for r in records if r.get("process")), default=None) or None
     return {"label": lab, "turns": _representatives(good), "metrics": metrics,
             "baselines": {k: round(v, 3) for k, v in baselines.items() if v is not None}, "ratios": ratios,
-            "goals": goals, "process": {"rss_peak_mb": peak, "idle": idle},
+            "goals": goals, "process": {"rss_peak_mb": peak, "pss_peak_mb": pss, "idle": idle},
             "missed": [{"name": r["name"], "kind": r["kind"], "why": r.get("problem") or
                         f"route {r.get('route')}, tools {r.get('tools')}"} for r in records if not r.get("ok")],
             "all_turns": records}

@@ -6,8 +6,9 @@ over the sorted values ``v[0..n-1]`` the rank is ``r = p/100 * (n-1)``, and the 
 ``v[floor(r)] + (r - floor(r)) * (v[floor(r)+1] - v[floor(r)])``. So p50 of an even count is
 the mean of the two middle values, and every percentile lies between min and max.
 
-``ProcessSampler`` reads ``/proc/self/stat`` (utime + stime) and ``/proc/self/status``
-(VmRSS) on a background thread; off Linux it falls back to ``time.process_time`` and
+``ProcessSampler`` reads ``/proc/self/stat`` (utime + stime), ``/proc/self/status`` (VmRSS) and
+``/proc/self/smaps_rollup`` (Pss: a file mapped twice, like one GGUF opened by two ``Llama`` objects,
+counts twice in RSS and once in PSS) on a background thread; off Linux it falls back to ``time.process_time`` and
 ``resource.getrusage`` (peak RSS since process start). CPU percent is per core, as ``top``
 shows it: a process keeping two cores busy reads 200.
 """
@@ -69,6 +70,19 @@ def cpu_seconds() -> float:
         return time.process_time()
 
 
+def pss_mb() -> float | None:
+    """Proportional set size now in MiB (pages shared with other processes, or mapped twice, counted
+    once in all): Linux only (``/proc/self/smaps_rollup``), else None."""
+    try:
+        with open(f"{_PROC}/smaps_rollup", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def rss_mb() -> float:
     """Resident memory now in MiB (off Linux: peak resident memory so far)."""
     try:
@@ -104,12 +118,13 @@ class ProcessSampler:
         self._lock = threading.Lock()
         self._percents: list[float] = []
         self._rss_peak = 0.0
+        self._pss_peak: float | None = None
 
     def start(self) -> "ProcessSampler":
         if self._thread is not None:
             raise RuntimeError("sampler already started")
         self._stop.clear()
-        self._percents, self._rss_peak, self.result = [], rss_mb(), None
+        self._percents, self._rss_peak, self._pss_peak, self.result = [], rss_mb(), pss_mb(), None
         self._t0, self._cpu0 = time.perf_counter(), cpu_seconds()
         self._last = (self._t0, self._cpu0)
         self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
@@ -117,13 +132,15 @@ class ProcessSampler:
         return self
 
     def _sample(self) -> None:
-        now, cpu, rss = time.perf_counter(), cpu_seconds(), rss_mb()
+        now, cpu, rss, pss = time.perf_counter(), cpu_seconds(), rss_mb(), pss_mb()
         with self._lock:
             t_prev, cpu_prev = self._last
             if now > t_prev:
                 self._percents.append(100.0 * max(cpu - cpu_prev, 0.0) / (now - t_prev))
             self._last = (now, cpu)
             self._rss_peak = max(self._rss_peak, rss)
+            if pss is not None:
+                self._pss_peak = max(self._pss_peak or 0.0, pss)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -142,6 +159,7 @@ class ProcessSampler:
             "cpu_percent_mean": round(mean, 1),
             "cpu_percent_max": round(max(self._percents, default=mean), 1),
             "rss_peak_mb": round(self._rss_peak, 1),
+            "pss_peak_mb": round(self._pss_peak, 1) if self._pss_peak is not None else None,
         }
         return self.result
 

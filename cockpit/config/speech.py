@@ -80,6 +80,9 @@ class SmartTurnSettings(Section):
     incomplete_max_ms: int = Field(2000, ge=200, le=10000)
     """Smart Turn said the driver is not done ("navigate to ... uh ..."): the longest silence
     waited before the utterance ends anyway."""
+    words: bool = True
+    """The words' second opinion: while the partial transcript stops where no sentence ends ("navigate to
+    the", "uh,") the pause may last ``incomplete_max_ms`` whatever Smart Turn hears (false: audio only)."""
     threads: int = Field(1, ge=1, le=8)
     """onnxruntime intra-op threads (one inference: about 90 ms on one core of this machine)."""
     timeout_ms: int = Field(1000, ge=50, le=10000)

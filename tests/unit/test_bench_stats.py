@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
 from cockpit.bench.stats import ProcessSampler, cpu_seconds, percentile, summarize
@@ -62,10 +63,32 @@ def test_sampler_reports_plausible_values():
     with ProcessSampler(interval_s=0.02) as sampler:
         _burn(0.1)
     r = sampler.result
-    assert set(r) == {"cpu_percent_mean", "cpu_percent_max", "rss_peak_mb"}
+    assert set(r) == {"cpu_percent_mean", "cpu_percent_max", "rss_peak_mb", "pss_peak_mb"}
     assert r["cpu_percent_mean"] >= 0
     assert r["cpu_percent_max"] >= 0
     assert r["rss_peak_mb"] > 10
+    assert 10 < r["pss_peak_mb"] <= r["rss_peak_mb"] + 1  # shared pages count in part: never more than RSS
+
+
+def test_a_file_mapped_twice_counts_twice_in_rss_and_once_in_pss(tmp_path):
+    """What a bench process with two Llama objects on one GGUF does to its figures (both mmap the file)."""
+    import mmap
+
+    from cockpit.bench.stats import pss_mb, rss_mb
+    path = tmp_path / "weights.bin"
+    path.write_bytes(np.random.default_rng(0).integers(0, 255, 64 << 20, dtype=np.uint8).tobytes())
+    with open(path, "rb") as f:
+        first = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        touch = lambda m: sum(m[i] for i in range(0, len(m), 4096))  # noqa: E731
+        touch(first)
+        rss1, pss1 = rss_mb(), pss_mb()
+        second = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        touch(second)
+        rss2, pss2 = rss_mb(), pss_mb()
+        first.close()
+        second.close()
+    assert rss2 - rss1 > 48  # the same 64 MiB of page cache, resident a second time
+    assert abs(pss2 - pss1) < 16  # ... and split between the two mappings: no more memory in use
 
 
 def test_sampler_start_stop_and_misuse():
