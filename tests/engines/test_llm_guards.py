@@ -292,3 +292,42 @@ def test_a_made_up_tool_is_cut_at_its_name_and_the_model_answers_in_words(qwen_t
     first = "".join(d for _, d in engine(a).received).split("Why")[0]
     assert first.endswith('"tell_joke"') or '"tell_joke",' in first[-14:]  # left at the name, not decoded on
     assert "rejected" not in str(a.tiers["local"].last_sent)
+
+
+def test_tool_choice_on_the_qwen_fixture_is_wired_and_measured(qwen_tiny, tmp_path):
+    """Wiring only: the fixture's random weights choose by chance. Through the tier's own prompt
+    (Qwen's template renders the tools; the worked examples where they fit), grammar and parser,
+    every one of the 46 requests must come out a registered tool or "none" (printed, labelled)."""
+    from support.tool_requests import ACCURACY, HELD_OUT
+
+    from cockpit.brain.toolcall import CallInvalid, CallReady, ToolCallParser
+
+    cfg = parse_config({"brain": {"mode": "local-only",
+                                  "local": {"model": str(qwen_tiny), "n_ctx": 8192, "temperature": 0.0}},
+                        "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}},
+                        "session": {"audit_log": str(tmp_path / "audit.jsonl")}})
+    a = Assistant(cfg, registry=default_registry())
+    tier = a.tiers["local"]
+    chosen = []
+
+    async def go():
+        await a.prepare()
+        try:
+            context = a.vehicle_context.render("exact")
+            for text, _ in ACCURACY + HELD_OUT:
+                messages = tier.prompt.build(History(0, 1), context, text)
+                raw = "".join(tier.llm.stream_chat(messages, tier.tools, max_tokens=128, grammar=tier._required))
+                parser = ToolCallParser(tier.registry)
+                items = [*parser.feed(raw), *parser.finish()]
+                ready = [i.call.name for i in items if isinstance(i, CallReady)]
+                named = [getattr(i.error, "name", None) for i in items if isinstance(i, CallInvalid)]
+                chosen.append((ready or named or ["(cut off)"])[0])
+        finally:
+            await a.close()
+
+    asyncio.run(go())
+    names = set(tier.registry.names()) | {NONE_TOOL}
+    assert all(c in names for c in chosen), chosen  # the grammar's names, never free text or a made-up tool
+    right = sum(c == e for c, (_, e) in zip(chosen, ACCURACY + HELD_OUT))
+    print(f"\n[fixture] Qwen-tiny tool selection (random weights, wiring only): {right}/{len(chosen)} "
+          f"(chance ~1/{len(names)}); examples in the prompt: {len(tier.prompt.examples) // 2}")

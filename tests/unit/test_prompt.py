@@ -76,7 +76,7 @@ def test_no_measured_request_is_an_example():
 
     from cockpit.brain.prompt import EXAMPLES
 
-    real = Path(__file__).resolve().parents[1] / "real" / "test_real_llm.py"
+    real = Path(__file__).resolve().parents[1] / "support" / "tool_requests.py"
     measured = set(re.findall(r'\("([^"]+)", "[a-z_]+"\)', real.read_text(encoding="utf-8")))
     assert len(measured) >= 40
     assert not measured & {words for words, _, _ in EXAMPLES}
