@@ -1,0 +1,122 @@
+"""Smart Turn v3.2 (the real ONNX from the pipecat-ai wheel) and the endpointer it drives, on real speech
+by espeak-ng and piper joe, with real Whisper base's words beside it. Facts in audio time, never clocks."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from make_pause_set import _say, sentence_clips  # noqa: E402
+
+from cockpit.audio.smartturn import SmartTurn  # noqa: E402
+
+VOICES = ("espeak", "piper")
+
+
+@pytest.fixture(scope="module")
+def turn(real_model):
+    t = SmartTurn(str(real_model("smart-turn-v3.2") / "smart-turn-v3.2-cpu.onnx"))
+    t.prepare()
+    return t
+
+
+def reference_log_mel(x: np.ndarray) -> np.ndarray:
+    """Whisper's log-mel spectrogram written out from its definition, in float64, for comparison: Slaney mel
+    scale, 80 triangular filters with area normalisation, periodic Hann window of 400, hop 160, reflect
+    padding, power spectrum, log10 floored at 1e-10 and at max - 8, then (x + 4) / 4; the last frame dropped."""
+    def hz_to_mel(f):
+        f = np.atleast_1d(f).astype(float)
+        return np.where(f >= 1000, 15 + np.log(np.maximum(f, 1e-9) / 1000) * 27 / np.log(6.4), 3 * f / 200)
+
+    def mel_to_hz(m):
+        m = np.atleast_1d(m).astype(float)
+        return np.where(m >= 15, 1000 * np.exp(np.log(6.4) / 27 * (m - 15)), 200 * m / 3)
+    edges = mel_to_hz(np.linspace(hz_to_mel(0)[0], hz_to_mel(8000)[0], 82))
+    bins = np.linspace(0, 8000, 201)
+    slope = edges[None, :] - bins[:, None]
+    width = np.diff(edges)
+    filters = np.maximum(0, np.minimum(-slope[:, :-2] / width[:-1], slope[:, 2:] / width[1:]))
+    filters *= (2 / (edges[2:] - edges[:-2]))[None]
+    padded = np.pad(x.astype(float), (200, 200), mode="reflect")
+    frames = np.lib.stride_tricks.sliding_window_view(padded, 400)[::160] * np.hanning(401)[:-1]
+    power = np.abs(np.fft.rfft(frames, axis=-1)) ** 2
+    log = np.log10(np.maximum(1e-10, filters.T @ power.T))[:, :-1]
+    log = np.maximum(log, log.max() - 8)
+    return (log + 4) / 4
+
+
+def test_the_features_are_whispers_log_mel_of_the_last_8_s_padded_in_front_and_normalised(turn, speech):
+    assert (turn.frames, turn.window_s) == (800, 8.0)  # read from the ONNX's input shape
+    clip = speech("set the temperature to twenty one degrees", 160)
+    x = clip.astype(np.float32) / 32768
+    x = np.concatenate([np.zeros(128000 - len(x), np.float32), x])  # zeros in FRONT: the end is what matters
+    x = (x - x.mean()) / np.sqrt(x.var() + 1e-7)
+    assert np.abs(turn.features(clip) - reference_log_mel(x)).max() < 1e-4
+    long = np.concatenate([np.full(8 * 16000, 3000, np.int16), clip])  # longer than 8 s: the last 8 s
+    tail = long[-128000:].astype(np.float32) / 32768
+    assert np.abs(turn.features(long) - reference_log_mel((tail - tail.mean()) / np.sqrt(tail.var() + 1e-7))).max() < 1e-4
+
+
+@pytest.mark.parametrize("voice", VOICES)
+def test_a_filler_is_heard_as_not_done_and_the_whole_sentence_as_more_done(turn, voice):
+    before, after = "navigate to the", "airport"
+    clips = {kind: audio for kind, _t, _s, audio, _p in sentence_clips(before, after, voice) if _s in (0.0, 1.0)}
+    _kind, _text, _s, filled, pauses = next(c for c in sentence_clips(before, after, voice) if c[0] == "filler")
+    after_uh = filled[:int((pauses[1][0] + 0.1) * 16000)]  # the "uh" and 100 ms of the pause after it
+    whole = clips["fluent"][:int((len(_say(f"{before} {after}", voice)) / 16000 + 0.6) * 16000)]
+    p_uh, p_whole = turn.probability(after_uh), turn.probability(whole)
+    print(f"\n{voice}: P(turn over) after 'uh' {p_uh:.3f}, after the sentence {p_whole:.3f}")
+    assert 0.0 <= p_uh < 0.5 and p_whole > p_uh + 0.3
+
+
+def listen(audio: np.ndarray, settings: dict):
+    """Every utterance the real listener (Silero, Smart Turn, Whisper base, the fast path's words) hears in
+    ``audio``: [(decision audio time, end of its last speech frame, text)], and the verdicts."""
+    from cockpit.asr.heard import Utterance
+    from cockpit.bench.turns import _assistant
+
+    async def go():
+        a = _assistant(settings, "whisper-base")
+        await a.prepare()
+        n, fed, out = a.listener.vad.frame_samples, [0], []
+
+        async def frames():
+            for i in range(0, len(audio), n):
+                fed[0] = min(i + n, len(audio))
+                yield audio[i:i + n]
+                await a.listener.threads.settled()
+        try:
+            async for heard in a.listener.hear(frames()):
+                if isinstance(heard, Utterance):
+                    out.append((fed[0] / 16000, heard.audio_time, heard.text))
+        finally:
+            await a.close()
+        return out, list(a.listener.verdicts)
+    return asyncio.run(go())
+
+
+def test_a_confident_verdict_ends_the_turn_at_the_pause_itself(real_model, real_models):
+    real_model("whisper-base")
+    _k, _t, _s, audio, _p = sentence_clips("set the temperature to", "twenty two degrees", "piper")[0]
+    [(decided, last, text)], verdicts = listen(audio, {"endpoint": {"mode": "smart-turn", "pause_ms": 96}})
+    assert "22" in text or "twenty" in text.lower()
+    assert verdicts[-1].probability >= 0.5
+    assert decided - last == pytest.approx(3 * 0.032, abs=1e-6)  # three silent Silero frames, not a hangover
+    [(fixed, last_fixed, _)], _ = listen(audio, {"endpoint": {"mode": "fixed"}})
+    assert fixed - last_fixed == pytest.approx(9 * 0.032, abs=1e-6)  # the fixed one waits its 300 ms hangover
+
+
+def test_words_stopping_mid_sentence_keep_a_long_pause_in_the_turn(real_model, real_models):
+    real_model("whisper-base")
+    _k, _t, _s, audio, pauses = next(c for c in sentence_clips("navigate to the", "airport", "piper")
+                                      if c[0] == "pause" and c[2] == 1.0)
+    heard, verdicts = listen(audio, {"endpoint": {"mode": "smart-turn"}})
+    assert len(heard) == 1 and "airport" in heard[0][2].lower()  # one turn, not cut at "navigate to the"
+    heard_fixed, _ = listen(audio, {"endpoint": {"mode": "fixed"}})
+    assert len(heard_fixed) == 2  # the 600 ms hangover cuts the driver off in that 1 s pause
