@@ -24,7 +24,7 @@ from typing import AsyncIterable, AsyncIterator
 import numpy as np
 
 from cockpit.asr import Grammars
-from cockpit.asr.heard import BareWake, Interruption, ListenMode, ListenTimeout, Resume, SpeechBegan, Utterance
+from cockpit.asr.heard import BareWake, Interruption, ListenMode, ListenTimeout, Resume, SpeechBegan, Utterance, WordsSoFar
 from cockpit.asr.listener import Listener
 from cockpit.audio.output import ReplySink
 from cockpit.brain.brain import Brain, Decision
@@ -257,10 +257,12 @@ class Assistant:
             await asyncio.wait([previous])
         return await self._turn(request)
 
-    def _react(self, heard: SpeechBegan | BareWake | ListenTimeout | Interruption | Resume) -> None:
+    def _react(self, heard: SpeechBegan | BareWake | ListenTimeout | Interruption | Resume | WordsSoFar) -> None:
         """What the listener heard that is not a request."""
         if isinstance(heard, SpeechBegan):
             self.brain.speech_began()
+        elif isinstance(heard, WordsSoFar):  # a model may read the words while the driver is still talking
+            self.brain.heard_so_far(heard.text)
         elif isinstance(heard, BareWake):
             self.turn_id += 1
             self.bus.emit(SpeechEnded(t=time.monotonic(), turn=self.turn_id, audio_time=heard.audio_time,

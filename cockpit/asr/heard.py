@@ -73,6 +73,15 @@ class Interruption:
 
 
 @dataclass(frozen=True)
+class WordsSoFar:
+    """A fresh partial transcript while the driver is still talking (wake phrase removed): what a model
+    could start reading before the turn ends. Never a request by itself."""
+
+    text: str
+    audio_time: float
+
+
+@dataclass(frozen=True)
 class Resume:
     """The sound that interrupted the reply ended without words (a cough, a door, "mm-hm") and none came
     within ``barge_in.resume_ms``: the paused reply may play on."""
@@ -104,4 +113,4 @@ class Utterance:
     """Pre-roll + speech + hangover, 16 kHz mono int16."""
 
 
-Heard = SpeechBegan | BareWake | ListenTimeout | Interruption | Resume | Utterance
+Heard = SpeechBegan | BareWake | ListenTimeout | Interruption | Resume | WordsSoFar | Utterance

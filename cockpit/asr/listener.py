@@ -26,7 +26,8 @@ from typing import AsyncIterable, AsyncIterator, Callable, NamedTuple
 import numpy as np
 
 from cockpit.asr import Grammars, make_recognizer
-from cockpit.asr.heard import (BareWake, Heard, Interruption, ListenMode, ListenTimeout, SpeechBegan, Utterance)
+from cockpit.asr.heard import (BareWake, Heard, Interruption, ListenMode, ListenTimeout, SpeechBegan, Utterance,
+                               WordsSoFar)
 from cockpit.asr.recognition import RecognitionThreads
 from cockpit.audio.bargein import BargeInDecider, has_words
 from cockpit.audio.echo import EchoRemoval
@@ -98,6 +99,7 @@ class Listener:
         self._needs_wake = False
         self._words = ""
         """The latest partial transcript of the current utterance, wake phrase removed."""
+        self._new_words = self._words_told = ""  # WordsSoFar: to tell the owner at the end of this frame / told
 
     @property
     def asr(self):
@@ -162,6 +164,9 @@ class Listener:
             elif heard := await self._ended(ev):
                 yield heard
         self._take_partials(ep)
+        if self._new_words and ep.in_speech:
+            yield WordsSoFar(self._new_words, ep.audio_time)
+        self._new_words = ""
         if self.threads.wake_fired() and (cut := self.barge.wake_heard(ep.audio_time, self.mode.replying)):
             yield cut
         if self.window.expired(ep.audio_time, ep.in_speech):
@@ -182,7 +187,7 @@ class Listener:
         free = answering or interrupting or self.barge.free(self._ep.audio_time) or self.window.covers(ev.audio_time)
         self._needs_wake = self.spotter is not None and not free
         self._utterance_start = self._ep.audio_time - len(ev.audio) / 16000
-        self._words = ""
+        self._words = self._words_told = ""
         self.emit(SpeechStarted(t=time.monotonic(), audio_time=ev.audio_time))
         self.threads.begin(ev.audio, dialog=self.mode.confirming, needs_wake=self._needs_wake)
         return SpeechBegan(ev.audio_time, answering)
@@ -228,6 +233,8 @@ class Listener:
                 # only a fresh partial may shorten the hangover: one lagging behind the audio
                 # (a slow board, an as-fast-as-possible feed) says nothing about the last words
                 fresh = (ep.audio_time - self._utterance_start) - partial.audio_s <= FRESH_S
+                if fresh and partial.text != self._words_told:
+                    self._new_words = self._words_told = partial.text
                 words = self.turn is not None and self.settings.endpoint.smart_turn.words  # mode smart-turn only
                 ep.complete = fresh and (self.mode.is_complete(partial.text) or (words and finished(partial.text)))
                 ep.unfinished = fresh and words and unfinished(partial.text)

@@ -111,6 +111,16 @@ class Brain:
         self._context = (self.vehicle_context.render("exact"), time.monotonic())
         tier.prefill(self._context[0])
 
+    def heard_so_far(self, text: str) -> None:
+        """The driver is still talking and has said ``text`` so far: if the words go to the local model (not a
+        command the fast path takes), it may read them now, after the prefix ``speech_began`` evaluated."""
+        tier = self.tiers.get("local")
+        if tier is None or self._context is None or self.gate.pending or not text.strip():
+            return
+        heard = self.fast.frontend.understand(text)
+        if isinstance(heard, Open):
+            tier.prefill(self._context[0], heard.text or text)
+
     def _early_context(self) -> str:
         """The context the prefill used (the situation as the driver began, if within
         EARLY_CONTEXT_S), so the cached prompt matches; else the situation now."""

@@ -181,13 +181,15 @@ class LlmTier:
     def close(self) -> None:
         self.llm.close()
 
-    def prefill(self, context: str) -> None:
-        """The driver started speaking: evaluate [static][history][context] now (where the engine can)."""
+    def prefill(self, context: str, words: str = "") -> None:
+        """The driver started speaking: evaluate [static][history][context] now (where the engine can); with
+        ``words`` (what they have said so far) those too, so that only what changes is evaluated at the end
+        (llama.cpp keeps the longest common prefix: words that changed are simply evaluated again)."""
         if not self.llm.supports_prefill:
             return
         if self._prefilling is not None and not self._prefilling.done():
             return  # the last one is still running (speech in quick succession): never queue a backlog
-        messages = self.prompt.build(self.history, context, WORDS_GO_HERE)
+        messages = self.prompt.build(self.history, context, words + WORDS_GO_HERE)
         self._prefilling = self.llm.prefill_soon(messages, self.tools, WORDS_GO_HERE)
 
     def limits(self, driving: bool) -> tuple[int, int]:
