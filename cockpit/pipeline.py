@@ -18,7 +18,6 @@ import asyncio
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass
 from typing import AsyncIterable, AsyncIterator
 
 import numpy as np
@@ -33,7 +32,7 @@ from cockpit.brain.context import ContextRenderer
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, spoken
-from cockpit.events import (ConfirmationAsked, ConfirmationSettled, ErrorRaised, ReplyText, Route, SpeechEnded, Stage, StackReady, StateChanged,
+from cockpit.events import (ConfirmationAsked, ConfirmationSettled, ErrorRaised, Route, SpeechEnded, Stage, StackReady, StateChanged,
                             ToolCall, Transcript, TurnSummary, WakeDetected)
 from cockpit.floor import Floor
 from cockpit.privacy.controls import DriverPrivacy
@@ -45,6 +44,7 @@ from cockpit.skills.registry import Registry, SkillContext
 from cockpit.skills.skillset import SkillSet
 from cockpit.stack import choose, on_disk, stack_ready
 from cockpit.trace import TurnTrace
+from cockpit.turn import BARGE_IN, Request, check_heard, decide_in_time, failure, summarise
 from cockpit.tts.reply import SpokenReply
 from cockpit.tts.voices import Voices
 from cockpit.vehicle.car import Car
@@ -53,27 +53,6 @@ from cockpit.wake import wake_phrases
 from cockpit.worker import EngineThread
 
 log = logging.getLogger(__name__)
-BARGE_IN = "barge-in"
-"""The cancellation message of a turn the driver talked over (it ends cut short, not failed)."""
-DEADLINE = "turn-deadline"
-"""The cancellation message of a turn past session.turn_timeout_s (it ends with llm-timeout)."""
-
-
-@dataclass(frozen=True)
-class Request:
-    """What one turn answers: the driver's words and where they came from."""
-
-    text: str
-    trace: TurnTrace
-    turn: int
-    channel: str = "voice"
-    """``voice`` (a recogniser heard it) or ``typed`` (text from the CLI or the HMI API)."""
-    error: str | None = None
-    """The recogniser failed on the utterance (its error code): the turn speaks that fallback."""
-    offer: ToolCall | None = None
-    """cockpit speaks first: this call goes to the gate and its read-back is the reply (Assistant.offer)."""
-    ask: str | None = None
-    """The question cockpit asks about ``offer`` (the gate holds it for the driver's yes)."""
 
 
 class Assistant:
@@ -163,6 +142,7 @@ class Assistant:
     async def close(self) -> None:
         if self._offering is not None:
             self._offering.cancel()
+            await asyncio.gather(self._offering, return_exceptions=True)  # the co-pilot's loop ends here
         await self.skills.close()
         self.car.stop()
         self.listener.close()
@@ -342,28 +322,12 @@ class Assistant:
                 _ok, reply = await self.gate.execute(request.offer, Route.NONE, request.trace, request.turn, request.ask)
                 out.say(reply)
                 return Decision(Route.NONE, reply, [request.offer], f"cockpit offered {request.offer.name}")
-            if not request.text.strip() and not request.error:
-                raise CockpitError("nothing was recognised in the utterance", code="asr-no-text",
-                                   hint="speak one of the commands in `cockpit sim --help`")
-            if request.error:
-                raise CockpitError(f"the recogniser failed on this utterance ({request.error})", code=request.error)
-            limit = self.settings.session.turn_timeout_s
-            # the deadline cancels this task with its own message (asyncio.wait_for could swallow a barge-in's)
-            deadline = asyncio.get_running_loop().call_later(limit, asyncio.current_task().cancel, DEADLINE)
-            try:
-                return await self.brain.decide(request.text, request.trace, request.turn, out.say, channel=request.channel)
-            except asyncio.CancelledError as cancel:
-                if cancel.args[:1] != (DEADLINE,):
-                    raise
-                raise CockpitError(f"the turn took longer than session.turn_timeout_s ({limit:g} s); its work was "
-                                   "cancelled", code="llm-timeout") from None
-            finally:
-                deadline.cancel()
+            check_heard(request)
+            return await decide_in_time(lambda: self.brain.decide(request.text, request.trace, request.turn, out.say,
+                                                                  channel=request.channel),
+                                        self.settings.session.turn_timeout_s)
         except Exception as exc:  # noqa: BLE001 - every failure ends the same way: one event, one sentence
-            code = exc.code if isinstance(exc, CockpitError) else "internal"
-            if code == "internal":  # a bug: logged with its traceback
-                log.exception("turn %s failed", request.turn)
-            message = str(exc).split("\n")[0]
+            code, message = failure(exc, request.turn)
         self._error(request.turn, code, message)
         self._advance(Trigger.ERROR)
         fallback = spoken(code, self.settings.session.fallback_reply)
@@ -402,10 +366,4 @@ class Assistant:
 
     def _summary(self, request: Request, decision: Decision, reply: str, error: str | None, audio_path: str | None,
                  interrupted: bool = False) -> TurnSummary:
-        self.bus.emit(ReplyText(t=time.monotonic(), turn=request.turn, text=reply))
-        summary = TurnSummary(t=time.monotonic(), turn=request.turn, transcript=request.text, route=decision.route,
-                              tool_calls=tuple(decision.calls), reply=reply, timings_ms=request.trace.timings_ms(),
-                              error=error, audio_path=audio_path, route_reason=decision.reason, interrupted=interrupted)
-        self.bus.emit(summary)
-        return summary
-
+        return summarise(self.bus, request, decision, reply, error, audio_path, interrupted)

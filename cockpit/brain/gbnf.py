@@ -141,10 +141,6 @@ class _Builder:
 
 NONE_TOOL = "none"
 """The choice a constrained model makes when no tool fits: ``{"name": "none", "arguments": {}}``."""
-NONE_SCHEMA = {"type": "function", "function": {
-    "name": NONE_TOOL, "description": "No tool fits the request: answer in words instead.",
-    "parameters": {"type": "object", "properties": {}}}}
-"""How the "none" choice is shown to the model, after the real tools."""
 
 
 WORDS_ONLY = 'root ::= [^<{}]+\n'
@@ -190,4 +186,4 @@ def check(grammar: str) -> None:
     llama_cpp.llama_sampler_free(sampler)
 
 
-__all__ = ["NONE_SCHEMA", "NONE_TOOL", "WORDS_ONLY", "check", "literal", "rule_name", "tool_call_grammar"]
+__all__ = ["NONE_TOOL", "WORDS_ONLY", "check", "literal", "rule_name", "tool_call_grammar"]

@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
 from cockpit.brain.cloud import is_garbled
-from cockpit.brain.gbnf import NONE_SCHEMA, NONE_TOOL, WORDS_ONLY, tool_call_grammar
+from cockpit.brain.gbnf import NONE_TOOL, WORDS_ONLY, tool_call_grammar
 from cockpit.brain.guards import Dropped, ReplyGuard, Spoken, Verdict, is_question, looks_like_command, moving
 from cockpit.brain.privacy import PrivacyReport, filter_payload
 from cockpit.brain.prompt import EXAMPLE_CONTEXT, History, PromptBuilder, example_turns
-from cockpit.brain.toolcall import CallInvalid, CallReady, Speech, ToolCallParser, repair_prompt
+from cockpit.brain.toolcall import CallInvalid, CallReady, SpokenText, ToolCallParser, repair_prompt
 from cockpit.config import BrainSettings, PrivacyPolicy
 from cockpit.errors import spoken as spoken_fallback
 from cockpit.events import Stage, ToolCall
@@ -154,9 +154,9 @@ class LlmTier:
         if getattr(self, "_tools_version", None) == self.registry.version:
             return
         self._tools_version = self.registry.version
-        self.tools = [*self.registry.schemas(), *([NONE_SCHEMA] if self.llm.supports_grammar else [])]
-        """The tools as the model is told of them: the registry's, and the "none" choice where a
-        grammar can offer it."""
+        self.tools = self.registry.schemas()
+        """The tools as the model is told of them (the "none" choice is added by the compact list
+        of prompt.tools_prompt, for templates that do not render tools)."""
         grammars = self.llm.supports_grammar and len(self.registry)
         self._required = tool_call_grammar(self.registry, allow_none=True) if grammars else None
         """One call among the tools or "none": command-like words, the claim retry (None: the engine cannot)."""
@@ -303,7 +303,7 @@ class LlmTier:
 
         def take(items) -> None:
             for item in items:
-                if isinstance(item, Speech):
+                if isinstance(item, SpokenText):
                     speak(guard.feed(item.text))
                 elif isinstance(item, CallReady):
                     out.calls.append(item.call)

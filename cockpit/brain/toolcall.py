@@ -2,7 +2,7 @@
 
 Replies are text plus ``<tool_call>{"name": ..., "arguments": {...}}</tool_call>`` blocks, and
 Qwen3 may think inside ``<think>...</think>`` (never spoken). :class:`ToolCallParser` yields
-:class:`Speech` as soon as text cannot start a tag, then :class:`CallReady`/:class:`CallInvalid`;
+:class:`SpokenText` as soon as text cannot start a tag, then :class:`CallReady`/:class:`CallInvalid`;
 :func:`validate` checks one call and :func:`repair_prompt` words the correction. Pure, no I/O.
 A tag or block removed between two words leaves a space ("a<think>...</think>b" is said "a b"),
 so removing one never joins the text around it into a word, or into a tag.
@@ -35,7 +35,7 @@ class InvalidToolCall(ToolError):
 
 
 @dataclass(frozen=True, slots=True)
-class Speech:
+class SpokenText:
     """Text the driver may hear, in reply order."""
 
     text: str
@@ -62,7 +62,7 @@ class CallInvalid:
         return str(self.error.args[0])
 
 
-Parsed = Speech | CallReady | CallInvalid
+Parsed = SpokenText | CallReady | CallInvalid
 
 
 def _structure(parsed: Any) -> tuple[str, dict[str, Any]]:
@@ -175,7 +175,7 @@ class ToolCallParser:
                 text = " " + text
             self._lstrip = self._gap = False
             self._after_word = not text[-1].isspace()
-            out.append(Speech(text))
+            out.append(SpokenText(text))
 
     def _step(self, out: list[Parsed]) -> bool:
         """Advance once; True if something was consumed and another step may make progress."""
@@ -253,5 +253,5 @@ class ToolCallParser:
         return CallReady(call, raw)
 
 
-__all__ = ["CallInvalid", "CallReady", "InvalidToolCall", "Speech", "ToolCallParser",
+__all__ = ["CallInvalid", "CallReady", "InvalidToolCall", "SpokenText", "ToolCallParser",
            "repair_prompt", "validate"]

@@ -19,8 +19,10 @@ class LocalLLMSettings(Section):
     model: str = "auto"
     """A .gguf file path, or a catalog name (models/catalog.yaml) whose .gguf is used; 'auto': the
     first downloaded of qwen2.5-1.5b, qwen2.5-0.5b, smollm2-135m."""
-    n_ctx: int = Field(4096, ge=256)
-    """Context window in tokens (prompt + answer); the KV cache is sized for it."""
+    n_ctx: int = Field(8192, ge=256)
+    """Context window in tokens (prompt + answer); the KV cache is sized for it. Qwen's template
+    writes every tool's JSON schema into the prompt: ~4,000 tokens with the 25 tools of a default
+    assistant, so 4096 leaves no room for history (the KV cache of 8192 is ~235 MB for Qwen2.5-1.5B)."""
     n_threads: int | None = None
     """CPU threads for decoding and prefill; None = llama-cpp-python's default (half the logical CPUs
     for decoding, all of them for prefill)."""

@@ -22,7 +22,7 @@ from cockpit.errors import ToolError, spoken
 from cockpit.events import (ConfirmationAsked, ConfirmationSettled, ErrorRaised, Route, Stage, ToolCall, ToolCalled,
                             ToolResult)
 from cockpit.skills.audit import AuditLog, AuditUnavailable
-from cockpit.skills.policy import (TYPED, Allow, Channel, Confirm, DrivingState, HmiAnswer, PolicyGate, Refuse,
+from cockpit.skills.policy import (TYPED, Allow, Channel, Confirm, DrivingState, HmiAnswer, PolicyDecider, Refuse,
                                    channel_name, sanitize)
 from cockpit.skills.readback import readback
 from cockpit.skills.registry import Registry, SkillContext
@@ -37,7 +37,7 @@ class ToolGate:
     def __init__(self, registry: Registry, context: SkillContext, audit: AuditLog, bus: EventBus,
                  confirm_window_s: float):
         self.registry, self.context, self.audit, self.bus = registry, context, audit, bus
-        self.policy = PolicyGate(confirm_window_s=confirm_window_s, policy_of=registry.policy,
+        self.policy = PolicyDecider(confirm_window_s=confirm_window_s, policy_of=registry.policy,
                                  readback_of=self._readback)
         self.audit_down = False
         """The last audit write failed (reported once; cleared by the next write that works)."""
@@ -86,7 +86,7 @@ class ToolGate:
     async def execute(self, call: ToolCall, source: Route, trace: TurnTrace, turn: int,
                       ask: str | None = None) -> tuple[bool, str]:
         """Validate, ask the policy, and run (or refuse, or park for confirmation). ``ask``: cockpit proposes
-        ``call`` itself and asks this question; only the driver's yes runs it (PolicyGate.decide)."""
+        ``call`` itself and asks this question; only the driver's yes runs it (PolicyDecider.decide)."""
         self.bus.emit(ToolCalled(t=time.monotonic(), turn=turn, call=call, source=source))
         trace.start(Stage.TOOL)
         try:  # schema bounds first, on the call without injected 'confirmed' flags (the policy records those)

@@ -5,9 +5,9 @@ Pure: no clock, no I/O; the caller passes ``now`` (monotonic seconds) and append
 random id. Only two things release it, in time:
 
 - the driver's next utterance heard by the recogniser (channel ``voice``) being an explicit yes
-  (:meth:`PolicyGate.answer`);
+  (:meth:`PolicyDecider.answer`);
 - an authenticated HMI client pressing Confirm and naming the pending id (an :class:`HmiAnswer`,
-  channel ``hmi-confirm``; :meth:`PolicyGate.settle`).
+  channel ``hmi-confirm``; :meth:`PolicyDecider.settle`).
 
 Typed text (channel ``typed``: the API's text turns, ``cockpit sim --text``) never confirms: a typed
 yes cancels like any other answer, so nothing typed can pay. A press naming another id changes
@@ -94,7 +94,7 @@ class Refuse:  # do not run it; say spoken_reason
 
 
 @dataclass(frozen=True, slots=True)
-class Confirm:  # say readback; the call waits for PolicyGate.answer or .settle
+class Confirm:  # say readback; the call waits for PolicyDecider.answer or .settle
     call: ToolCall
     readback: str
     """What the driver hears: the question and how to answer it."""
@@ -181,8 +181,9 @@ def sanitize(call: ToolCall) -> tuple[ToolCall, list[str]]:
     return ToolCall(call.name, _scrub(call.arguments, "", findings)), findings
 
 
-class PolicyGate:
-    """Decides every tool call; holds at most one transaction waiting for the driver's yes."""
+class PolicyDecider:
+    """Decides every tool call (pure: no I/O; the ToolGate runs and audits what it allows); holds at most one
+    transaction waiting for the driver's yes."""
 
     def __init__(self, *, confirm_window_s: float = 20.0, policy_of: Callable[[str], ToolPolicy] = policy_for,
                  readback_of: Callable[[ToolCall], str] = readback,

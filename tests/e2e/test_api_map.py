@@ -250,8 +250,11 @@ def test_timers_and_reminders_are_listed_soonest_first(tmp_path):
         items = [Item(3, "reminder", "call Anna", None, None, "home"),
                  Item(1, "timer", "parking meter", 30, datetime(2026, 6, 12, 13, 5), None),
                  Item(2, "reminder", "buy milk", 10, datetime(2026, 6, 12, 12, 45), None)]
-        skills.agenda = SimpleNamespace(items=lambda: list(items))
-        status, got = await call(app, "GET", "/reminders")
+        agenda, skills.agenda = skills.agenda, SimpleNamespace(items=lambda: list(items))
+        try:
+            status, got = await call(app, "GET", "/reminders")
+        finally:
+            skills.agenda = agenda  # the real one is closed with the skills
         assert status == 200 and got["reminders"] == [
             {"id": 2, "kind": "reminder", "text": "buy milk", "minutes": 10, "place": None, "due": "2026-06-12T12:45"},
             {"id": 1, "kind": "timer", "text": "parking meter", "minutes": 30, "place": None, "due": "2026-06-12T13:05"},

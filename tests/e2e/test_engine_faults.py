@@ -22,7 +22,7 @@ from cockpit.session import TurnState
 
 def local_assistant(qwen_tiny, tmp_path, **session) -> Assistant:
     cfg = parse_config({"brain": {"mode": "local-only", "tool_choice": "auto", "max_reply_tokens": 24,
-                                  "local": {"model": str(qwen_tiny), "n_ctx": 4096, "temperature": 0.0,
+                                  "local": {"model": str(qwen_tiny), "n_ctx": 8192, "temperature": 0.0,
                                             "prefill": False}},
                         "session": {"audit_log": str(tmp_path / "audit.jsonl"), **session},
                         "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}}})

@@ -120,11 +120,12 @@ def test_when_fuel_warnings_come_as_the_spare_range_crosses_each_margin(run):
     a, scenario, seen, _ = run
     route, keys = a.car.drive.route, Keyframes(scenario.signals)
     first = {}
-    for t in range(0, int(route.duration_s), 10):  # spare range to the airport along the route, every 10 s
-        spare = keys.at(t)["Vehicle.Powertrain.Range"] - route_length(route.ahead_of(t))
+    def spare(t: float) -> float:  # spare range to the airport along the route
+        return keys.at(t)["Vehicle.Powertrain.Range"] - route_length(route.ahead_of(t))
+    for t in range(0, int(route.duration_s), 10):  # every 10 s, then the crossing to a tenth of a second
         for margin in (50, 20):
-            if spare < margin * 1000 and margin not in first:
-                first[margin] = t
+            if spare(t) < margin * 1000 and margin not in first:
+                first[margin] = next(u / 10 for u in range(10 * (t - 10), 10 * t + 1) if spare(u / 10) < margin * 1000)
     fuel = [p for p in _prompts(seen) if p.event.kind == "range"]
     assert fuel[0].event.key.startswith("range:50@") and fuel[1].event.key.startswith("range:20@")
     assert first[50] <= fuel[0].drive_s <= first[50] + 300  # at the crossing (a quiet moment after it at most)

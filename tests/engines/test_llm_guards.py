@@ -271,7 +271,8 @@ def test_capabilities_are_asked_of_the_engine():
     local = LlmTier(settings, registry, LocalLLM(settings.local), History(0, 1))
     assert local.llm.supports_grammar and not local.llm.supports_prefill  # not loaded yet
     assert local._required is not None and "call-none" in local._required
-    assert [t["function"]["name"] for t in local.tools] == ["media_volume", NONE_TOOL]
+    assert [t["function"]["name"] for t in local.tools] == ["media_volume"]  # "none": in the grammar (and the
+    # compact list of a template that does not render tools), never a schema
 
 
 def test_tool_choice_required_leaves_no_way_out(qwen_tiny, tmp_path):

@@ -117,7 +117,7 @@ def test_missing_model_names_the_pull_command(tmp_path, monkeypatch):
     asr = WhisperStream(Settings().asr)
     with pytest.raises(EngineMissing) as info:
         asr.prepare()
-    assert info.value.code == "asr-model-missing" and "cockpit models pull whisper-tiny" in info.value.hint
+    assert info.value.code == "asr-model-missing" and "cockpit models pull whisper-base" in info.value.hint  # auto: base first (short window)
 
 
 def test_corrupt_model_is_a_clear_error(tmp_path, whisper_tiny):

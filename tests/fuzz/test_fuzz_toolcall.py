@@ -16,7 +16,7 @@ import json
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from cockpit.brain.toolcall import CLOSE, OPEN, THINK_CLOSE, THINK_OPEN, CallInvalid, CallReady, Speech, ToolCallParser
+from cockpit.brain.toolcall import CLOSE, OPEN, THINK_CLOSE, THINK_OPEN, CallInvalid, CallReady, SpokenText, ToolCallParser
 from cockpit.errors import REGISTRY
 from cockpit.events import ToolCall
 from cockpit.skills.builtin import default_registry
@@ -50,10 +50,10 @@ def parse(deltas, registry=None) -> list:
 
 
 def merged(items) -> list:
-    """Adjacent Speech joined; calls as (kind, call-or-code, raw): comparable across delta boundaries."""
+    """Adjacent SpokenText joined; calls as (kind, call-or-code, raw): comparable across delta boundaries."""
     out: list = []
     for item in items:
-        if isinstance(item, Speech):
+        if isinstance(item, SpokenText):
             if out and isinstance(out[-1], str):
                 out[-1] += item.text
             else:

@@ -99,3 +99,25 @@ def test_english_only_model(real_model):
     with pytest.raises(CockpitError) as err:
         zh.prepare()
     assert err.value.code == "asr-model-language" and "whisper-base" in err.value.hint
+
+
+@pytest.mark.parametrize("damage", ["clipped", "telephone-8khz"])
+@pytest.mark.parametrize("speaker", ["espeak", "piper"])
+def test_whisper_base_understands_clipped_and_telephone_band_speech(damage, speaker, joe, real_model):
+    """The damaged clips of tests/e2e/test_bad_audio_streams.py, where the offline PocketSphinx may only
+    ask again: real Whisper base (the English default) hears the command as said."""
+    import numpy as np
+    import soxr
+
+    from cockpit.audio.formats import to_pipeline
+
+    said = "set the volume to five"
+    clean = m.speech(said, speaker, voice=joe, cache=m.SPEECH_CACHE)
+    if damage == "clipped":
+        audio = np.clip(clean.astype(np.float32) * 3, -32768, 32767).astype(np.int16)
+        assert np.mean(np.abs(audio) >= 32767) > 0.02
+    else:
+        audio = to_pipeline(soxr.resample(clean.astype(np.float32), 16000, 8000).astype(np.int16), 8000)
+    asr = m.whisper_stream(real_model("whisper-base"), language="en")
+    heard, *_ = m.recognise(asr, audio, m.listener_vad())
+    assert m.normalise(heard) == m.normalise(said), heard

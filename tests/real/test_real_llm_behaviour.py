@@ -55,6 +55,7 @@ NEGATED = re.compile(r"\b(?:can't|cannot|couldn't|can not|unable|don't|didn't|wo
 
 
 def sentences(text: str) -> list[str]:
+    text = re.sub(r"(?m)^\s*(\d{1,2}[.)]|[-*\u2022])\s+", "", text)  # a list item's "2." or "-" is no sentence
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
 
 

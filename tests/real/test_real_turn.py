@@ -64,7 +64,7 @@ def test_the_features_are_whispers_log_mel_of_the_last_8_s_padded_in_front_and_n
 
 
 @pytest.mark.parametrize("voice", VOICES)
-def test_a_filler_is_heard_as_not_done_and_the_whole_sentence_as_more_done(turn, voice):
+def test_a_filler_is_heard_as_not_done_and_the_whole_sentence_as_more_done(turn, voice, real_models):
     before, after = "navigate to the", "airport"
     clips = {kind: audio for kind, _t, _s, audio, _p in sentence_clips(before, after, voice) if _s in (0.0, 1.0)}
     _kind, _text, _s, filled, pauses = next(c for c in sentence_clips(before, after, voice) if c[0] == "filler")

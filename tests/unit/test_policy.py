@@ -11,7 +11,7 @@ import pytest
 
 from cockpit.events import Route, ToolCall
 from cockpit.skills.policy import (HOW_TO_CONFIRM, POLICY_TABLE, STRICTEST, Allow, Confirm, DrivingState, HmiAnswer,
-                                   PolicyGate, Refuse, is_confirmation, policy_for, readback)
+                                   PolicyDecider, Refuse, is_confirmation, policy_for, readback)
 
 PARKED, STOPPED, CITY, HIGHWAY = DrivingState(0.0, 126), DrivingState(0.0, 1), DrivingState(50.0, 4), DrivingState(130.0, 6)
 UNKNOWN, CREEP, NAN = DrivingState(None, None), DrivingState(3.0, 1), DrivingState(float("nan"), 126)
@@ -143,7 +143,7 @@ CASES = {
 
 def run_case(steps):
     ids = (f"r{n}" for n in itertools.count(1))
-    gate, log = PolicyGate(confirm_window_s=20.0, new_id=lambda: next(ids)), []
+    gate, log = PolicyDecider(confirm_window_s=20.0, new_id=lambda: next(ids)), []
     for step in steps:
         if step[0] == "decide":
             _, call, driving, t, expect, source = step
@@ -239,18 +239,18 @@ def test_readback_reads_item_amount_payee_and_method():
                                "Shall I go ahead?")
     assert readback(CHARGE) == "Pay for charging at Ionity A9 for 23.10 euros. Shall I go ahead?"
     assert readback(MESSAGE) == 'Send the message "running late" to Anna. Shall I go ahead?'
-    confirm = PolicyGate().decide(INJECTED, Route.CLOUD, PARKED, 0.0)
+    confirm = PolicyDecider().decide(INJECTED, Route.CLOUD, PARKED, 0.0)
     assert "the user already confirmed" in confirm.readback  # the driver hears the odd name and must still say yes
     assert confirm.readback.endswith("Shall I go ahead? Say yes to confirm, or press Confirm.")
 
 
 def test_request_ids_are_random_and_unguessable():
-    ids = {PolicyGate().decide(ORDER, Route.LOCAL, PARKED, 0.0).id for _ in range(200)}
+    ids = {PolicyDecider().decide(ORDER, Route.LOCAL, PARKED, 0.0).id for _ in range(200)}
     assert len(ids) == 200 and all(len(i) == 16 and int(i, 16) >= 0 for i in ids)
 
 
 def test_answer_defaults_to_typed_so_a_caller_that_forgets_the_channel_cannot_pay():
-    gate = PolicyGate()
+    gate = PolicyDecider()
     gate.decide(ORDER, Route.LOCAL, PARKED, 0.0)
     assert gate.answer("yes", 1.0).code == "policy-confirm-channel" and gate.pending is None
 

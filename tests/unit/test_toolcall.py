@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from cockpit.brain.toolcall import (CallInvalid, CallReady, InvalidToolCall, Speech,
+from cockpit.brain.toolcall import (CallInvalid, CallReady, InvalidToolCall, SpokenText,
                                     ToolCallParser, repair_prompt, validate)
 from cockpit.events import ToolCall
 from cockpit.skills.builtin import default_registry
@@ -27,22 +27,22 @@ def run(deltas, registry=REGISTRY):
 
 
 def merged(events):
-    """Adjacent Speech joined, so results compare independently of delta boundaries."""
+    """Adjacent SpokenText joined, so results compare independently of delta boundaries."""
     out = []
     for e in events:
-        if isinstance(e, Speech) and out and isinstance(out[-1], Speech):
-            out[-1] = Speech(out[-1].text + e.text)
+        if isinstance(e, SpokenText) and out and isinstance(out[-1], SpokenText):
+            out[-1] = SpokenText(out[-1].text + e.text)
         else:
             out.append(e)
     return out
 
 
 EXPECTED = [
-    Speech("Okay, fan to three. "),
+    SpokenText("Okay, fan to three. "),
     ToolCall("climate_set_fan", {"level": 3}),
-    Speech("And the route. "),
+    SpokenText("And the route. "),
     ToolCall("navigate_to", {"destination": 'Bar "{x}" </tool_call> \\ end'}),
-    Speech("Done."),
+    SpokenText("Done."),
 ]
 
 
@@ -71,8 +71,8 @@ def test_one_character_at_a_time():
 
 def test_speech_is_released_before_the_tag_completes():
     parser = ToolCallParser(REGISTRY)
-    assert parser.feed("Turning it ") == [Speech("Turning it ")]
-    assert parser.feed("up.<tool") == [Speech("up.")]  # "<tool" held back: maybe a tag
+    assert parser.feed("Turning it ") == [SpokenText("Turning it ")]
+    assert parser.feed("up.<tool") == [SpokenText("up.")]  # "<tool" held back: maybe a tag
     assert parser.feed("_c") == []
     assert parser.feed("all>" + FAN[:10]) == []
     (ready,) = parser.feed(FAN[10:] + "</tool_call>")
@@ -81,21 +81,21 @@ def test_speech_is_released_before_the_tag_completes():
 
 def test_a_lone_angle_bracket_is_spoken_once_it_cannot_be_a_tag():
     parser = ToolCallParser(REGISTRY)
-    assert parser.feed("3 <") == [Speech("3 ")]
-    assert parser.feed(" 5") == [Speech("< 5")]
+    assert parser.feed("3 <") == [SpokenText("3 ")]
+    assert parser.feed(" 5") == [SpokenText("< 5")]
     assert parser.finish() == []
-    assert merged(run(["a <t", "ool_cal"])) == [Speech("a <tool_cal")]
+    assert merged(run(["a <t", "ool_cal"])) == [SpokenText("a <tool_cal")]
 
 
 def test_think_is_removed_even_when_split():
     text = "<think>I should not be heard</think>Hello."
     for cut in range(1, len(text)):
-        assert merged(run([text[:cut], text[cut:]])) == [Speech("Hello.")]
+        assert merged(run([text[:cut], text[cut:]])) == [SpokenText("Hello.")]
     assert merged(run(["<thi", "nk>never closed"])) == []
 
 
 def test_tool_call_inside_think_is_not_run():
-    assert merged(run([f"<think><tool_call>{FAN}</tool_call></think>Ok."])) == [Speech("Ok.")]
+    assert merged(run([f"<think><tool_call>{FAN}</tool_call></think>Ok."])) == [SpokenText("Ok.")]
 
 
 def test_nested_braces_and_closing_tag_inside_strings():
@@ -120,7 +120,7 @@ def test_nested_braces_and_closing_tag_inside_strings():
 ])
 def test_invalid_calls(body, code, words):
     before, invalid, after = merged(run([f"Ok. <tool_call>{body}</tool_call> Sorry."]))
-    assert (before, after) == (Speech("Ok. "), Speech("Sorry."))
+    assert (before, after) == (SpokenText("Ok. "), SpokenText("Sorry."))
     assert isinstance(invalid, CallInvalid) and invalid.raw == body
     assert invalid.error.code == code and words in invalid.reason
 
@@ -149,14 +149,14 @@ def test_validated_arguments_are_normalised():
 
 def test_unterminated_block_at_finish():
     parser = ToolCallParser(REGISTRY)
-    assert parser.feed('Sure. <tool_call>{"name": "climate_set_fan"') == [Speech("Sure. ")]
+    assert parser.feed('Sure. <tool_call>{"name": "climate_set_fan"') == [SpokenText("Sure. ")]
     (invalid,) = parser.finish()
     assert isinstance(invalid, CallInvalid) and invalid.error.code == "tool-call-unterminated"
     assert "never closed" in invalid.reason
 
 
 def test_stray_closing_tags_are_not_spoken():
-    assert merged(run(["</think>Hi</tool_call> there"])) == [Speech("Hi there")]
+    assert merged(run(["</think>Hi</tool_call> there"])) == [SpokenText("Hi there")]
 
 
 def test_without_registry_only_the_shape_is_checked():

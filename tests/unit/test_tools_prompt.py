@@ -1,5 +1,5 @@
 """Tools written into the system prompt, for chat templates that do not render ``tools`` (SmolLM2)."""
-from cockpit.brain.prompt import TOOL_FORMAT, tools_prompt, with_tools
+from cockpit.brain.prompt import NONE_LINE, TOOL_FORMAT, tools_prompt, with_tools
 from cockpit.skills.builtin import default_registry
 
 
@@ -8,7 +8,8 @@ def test_every_tool_is_one_line_with_its_arguments_bounds_and_choices():
     text = tools_prompt(registry.schemas())
     lines = text.splitlines()
     assert lines[0] == "Tools:" and lines[-1] == TOOL_FORMAT
-    assert [line.split("(")[0] for line in lines[1:-1]] == [f"- {name}" for name in registry.names()]
+    assert [line.split("(")[0] for line in lines[1:-1]] == [f"- {name}" for name in registry.names()] + ["- none"]
+    assert lines[-2] == NONE_LINE  # the grammar's "no tool" choice, last
     assert "- climate_set_fan(level: 0 to 10): " in text  # required, with its bounds
     assert "media_control(action: pause|resume|next|previous)" in text  # a Literal as its choices
     assert "zone?: driver|passenger|all" in text  # optional arguments are marked
