@@ -53,6 +53,8 @@ from cockpit.wake import wake_phrases
 from cockpit.worker import EngineThread
 
 log = logging.getLogger(__name__)
+FOLLOW_UP_SLACK_S = 1.0
+"""After session.followup_s of wall clock and this, a question's answer window closes even with no audio."""
 
 
 class Assistant:
@@ -356,6 +358,16 @@ class Assistant:
         if seconds > 0 and reply.rstrip().endswith(("?", "？")) and self.state is TurnState.IDLE:
             self.listener.listen_for_answer(seconds)
             self._advance(Trigger.WAKE)  # listening, as after a bare wake phrase (a timeout goes back to idle)
+            # the window is measured in microphone audio; with none flowing (typed or HMI turns) the clock closes it
+            asyncio.get_running_loop().call_later(seconds + FOLLOW_UP_SLACK_S, self._follow_up_over, self.turn_id,
+                                                  self.listener.audio_time)
+
+    def _follow_up_over(self, turn: int, audio_time: float) -> None:
+        """No audio came since the question (a typed turn, no microphone): the window closes on the clock.
+        While audio flows, the listener's window in audio time decides (a slow decode may lag the clock)."""
+        if self.turn_id == turn and self.state is TurnState.LISTENING and self.listener.audio_time == audio_time:
+            self.listener.stop_listening_for_answer()
+            self._advance(Trigger.TIMEOUT)
 
     def _first_audio(self) -> None:
         if self.state is TurnState.THINKING:

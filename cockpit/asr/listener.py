@@ -115,6 +115,15 @@ class Listener:
         needs no wake phrase (a ListenTimeout follows if none does)."""
         self.window.open(self._ep.audio_time if self._ep is not None else 0.0, seconds)
 
+    @property
+    def audio_time(self) -> float:
+        """Seconds of microphone audio heard so far (0 before any)."""
+        return self._ep.audio_time if self._ep is not None else 0.0
+
+    def stop_listening_for_answer(self) -> None:
+        """The answer window closes now, however little audio came (a typed turn's question, no microphone)."""
+        self.window.close()
+
     async def prepare(self) -> None:
         jobs = [self.threads.prepare()]
         if self.turn is not None:
@@ -140,6 +149,9 @@ class Listener:
 
     async def _frame(self, ep: Endpointer, frame: np.ndarray) -> AsyncIterator[Heard]:
         was_in_speech, end_of_frame = ep.in_speech, ep.audio_time + ep.frame_s
+        e = self.settings.endpoint  # a short "no" to a question is an answer, not a cough
+        answering = self.mode.awaiting_answer or self.window.covers(ep.audio_time)
+        ep.min_speech_ms = e.answer_min_speech_ms if answering else e.min_speech_ms
         speech = self._voice(frame, end_of_frame)
         if self.near is not None:
             talking_over = self.near.update(frame)

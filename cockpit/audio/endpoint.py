@@ -19,7 +19,8 @@ Policy (defaults in EndpointSettings):
   starts a new pause.
 - mode ``fixed``: it ends after ``hangover_ms`` of consecutive non-speech, or after the shorter
   ``hangover_complete_ms`` while ``complete`` is set: a finished command needs no long wait;
-- utterances shorter than ``min_speech_ms`` are discarded (clicks, coughs);
+- utterances shorter than ``min_speech_ms`` are discarded (clicks, coughs); ``answer_min_speech_ms``
+  while an answer is awaited (the owner sets :attr:`Endpointer.min_speech_ms`);
 - at ``max_utterance_s`` the utterance is cut and marked truncated; the next frames are
   ignored until silence, so a monologue cannot grow memory without bound.
 
@@ -79,6 +80,8 @@ class Endpointer:
     def __init__(self, settings: EndpointSettings, frame_samples: int, rate: int = 16000):
         self.s = settings
         self.frame_s = frame_samples / rate
+        self.min_speech_ms = settings.min_speech_ms
+        """Shorter utterances are discarded; the owner lowers it while an answer is awaited."""
         self._start_frames = max(1, round(settings.start_ms / 1000 / self.frame_s))
         self._hang_frames = max(1, round(settings.hangover_ms / 1000 / self.frame_s))
         self._hang_complete = max(1, round(settings.hangover_complete_ms / 1000 / self.frame_s))
@@ -192,7 +195,7 @@ class Endpointer:
         self.probability = None
         self._utt = []
         self._run = 0
-        if speech_s * 1000 < self.s.min_speech_ms and not truncated:
+        if speech_s * 1000 < self.min_speech_ms and not truncated:
             return Discarded(end_time, speech_s)
         return Ended(end_time, audio, speech_s, truncated)
 

@@ -80,9 +80,10 @@ def show(settings: Any, as_json: bool = False, as_markdown: bool = False) -> int
 
 
 def purge(settings: Any, before: str | None, everything: bool) -> int:
-    """Delete the audit segments and reply WAVs older than ``before`` (or all of it, and a new salt)."""
+    """Delete the audit segments, reply WAVs and reminders older than ``before`` (or all of it, and a new salt)."""
     from cockpit.audio.output import remove_replies
     from cockpit.privacy.minimise import SALT_FILE, Salt
+    from cockpit.proactive.agenda import Agenda
     from cockpit.skills.audit import AuditLog
     from cockpit.state import StateDir
     if everything:
@@ -93,14 +94,20 @@ def purge(settings: Any, before: str | None, everything: bool) -> int:
     audit = AuditLog.for_settings(settings)
     removed = audit.purge(cutoff, why, by="driver")
     replies = remove_replies(settings.audio.output.reply_dir, before=cutoff)
+    state = StateDir.of(settings)
+    agenda = Agenda(state.path(settings.proactive.agenda.database))
+    reminders = agenda.forget(None if everything else datetime.fromtimestamp(cutoff)) if agenda.path.exists() else 0
+    agenda.close()
     if everything:
-        Salt(StateDir.of(settings).path(SALT_FILE)).forget()
+        Salt(state.path(SALT_FILE)).forget()
     if removed:
         print(f"audit log: removed {removed['entries']} entries in {len(removed['files'])} segment(s) "
               f"({removed['first']} to {removed['last']}); the chain records it")
     else:
         print("audit log: nothing that old" + (" (the newest day stays until it closes)" if not everything else ""))
     print(f"reply audio: removed {replies} file(s)" + ("; a new salt will be made" if everything else ""))
+    print(f"reminders and timers: removed {reminders} set before then" if not everything else
+          f"reminders and timers: removed {reminders}")
     verdict = audit.verify()
     print(f"audit log now: {'ok' if verdict.ok else 'TAMPERED'}, {verdict.entries} entries in {len(verdict.files)} file(s)")
     return 0 if verdict.ok else 1

@@ -74,7 +74,8 @@ def inventory(settings: Any) -> list[Kept]:
         Kept("Reminders and timers the driver set: the words to remember, when (a time), or where (the destination "
              "or home as exact coordinates, or 'the next stop')",
              f"`{agenda}` (SQLite; made by the first one set; `-journal` beside it while it writes)",
-             "until it fires (is asked) or is cancelled, then deleted; the audit log keeps that it was asked",
+             "until it fires (is asked) or is cancelled, then deleted (`cockpit privacy purge` erases the ones set "
+             "before a date, or all and the file); the audit log keeps that it was asked",
              WHO, (agenda, f"{agenda}-journal")),
         Kept("Bench and demo outputs: latency figures, the demo's replies to its scripted drive (espeak-ng or piper "
              "speech, not the driver's)", "`out/bench`, `out/demo` (where you run the commands)",

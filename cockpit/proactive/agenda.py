@@ -133,6 +133,18 @@ class Agenda:
         """It fired (was asked) or was cancelled: deleted, nothing of it kept (the audit log says it was asked)."""
         self._run("DELETE FROM agenda WHERE id = ?", (item,))
 
+    def forget(self, before: datetime | None) -> int:
+        """The driver erases what they set (``cockpit privacy purge``): every item set before ``before`` (all of
+        them with None); the file itself goes when nothing is left. Returns how many were removed."""
+        gone = [i for i in self.items() if before is None or (i.created is not None and i.created < before)]
+        for item in gone:
+            self.done(item.id)
+        if not self._memory and not self.items():
+            self.close()
+            for path in (self.path, self.path.with_name(self.path.name + "-journal")):
+                path.unlink(missing_ok=True)
+        return len(gone)
+
     def cancel(self, kind: str | None) -> list[Item]:
         """Cancel every waiting item (of ``kind``); returns them."""
         gone = [i for i in self.items() if kind is None or i.kind == kind]

@@ -12,6 +12,7 @@ import itertools
 import os
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from cockpit.audio.simmic import simulated_microphone
@@ -250,3 +251,29 @@ def test_a_disk_that_fills_mid_drive_refuses_then_recovers(tmp_path):
     assert len(paid()) == 1  # written again: the payment asks, and the spoken yes pays
     assert kinds(a) == ["tool-executed", "policy-confirm-asked", "policy-confirmed", "tool-executed"]
     assert a.audit.verify().ok and not a.audit.verify().breaks
+
+
+def test_a_short_spoken_no_to_a_read_back_is_heard_not_taken_for_a_cough(tmp_path, speech):
+    """The first 200 ms of espeak-ng's "no" (a driver cut short) is under endpoint.min_speech_ms
+    (250): while a read-back waits, endpoint.answer_min_speech_ms (120) lets it through (with 250 there, the
+    answer is dropped as a cough and the read-back is left to time out)."""
+    a, paid = make(tmp_path, wake={"mode": "phrase"})
+    events: list = []
+    a.bus.subscribe(events.append)
+    no = speech("no", 160)
+    loud = np.flatnonzero(np.abs(no.astype(np.int32)) > 1000)
+    clipped_no = no[loud[0]:loud[0] + 3200] * np.minimum(1.0, np.linspace(8, 0, 3200))  # its first 200 ms, faded
+    clipped_no = clipped_no.astype(np.int16)
+
+    async def go():
+        await a.prepare()
+        try:
+            return await a.listen(simulated_microphone(
+                [speech("hey cockpit, order a large latte from bean there", 160), clipped_no]))
+        finally:
+            await a.close()
+    proposal, reply = asyncio.run(go())
+    [ended] = [e for e in events if type(e).__name__ == "SpeechEnded" and e.turn == reply.turn]
+    assert ended.duration * 1000 < a.settings.endpoint.min_speech_ms  # short enough to be taken for a cough
+    assert "Shall I go ahead?" in proposal.reply and reply.transcript == "no"
+    assert not paid() and kinds(a) == ["policy-confirm-asked", "policy-refused"]

@@ -55,3 +55,33 @@ def test_an_answer_after_the_window_needs_the_wake_phrase(tmp_path, speech):
     states = [e.state for e in events if isinstance(e, StateChanged)]
     assert states[-2:] == ["listening", "idle"]  # the window opened, then timed out
     assert a.vehicle.signals.value(TEMPERATURE) != 22
+
+
+def test_a_typed_question_with_no_microphone_closes_its_window_on_the_clock(tmp_path):
+    """No audio measures the window after a typed turn's question: it closes session.followup_s (+ 1 s) later
+    on the clock, so speech arriving minutes after still needs the wake phrase."""
+    import asyncio
+
+    from cockpit.pipeline import Assistant
+    from cockpit.session import TurnState
+
+    settings = parse_config({"session": {"audit_log": str(tmp_path / "audit.jsonl"), "followup_s": 0.2},
+                             "audio": {"output": {"sink": "none"}}})
+
+    async def body():
+        a = Assistant(settings)
+        await a.prepare()
+        try:
+            asked = await a.text_turn("set the temperature")
+            opened = (a.state, a.listener.window.covers(a.listener.audio_time))
+            for _ in range(100):  # the clock's turn: up to 10 s on a busy machine
+                if a.state is TurnState.IDLE:
+                    break
+                await asyncio.sleep(0.1)
+            return asked, opened, a.state, a.listener.window.covers(a.listener.audio_time)
+        finally:
+            await a.close()
+    asked, opened, after, covers = asyncio.run(body())
+    assert asked.reply == "What temperature would you like?"
+    assert opened == (TurnState.LISTENING, True)
+    assert (after, covers) == (TurnState.IDLE, False)

@@ -55,3 +55,13 @@ def test_silence_only_yields_nothing():
 def test_stream_ending_mid_speech_is_flushed():
     _, ev = run("." * 3 + "s" * 20)
     assert [type(e) for e in ev] == [Started, Ended]
+
+
+def test_a_short_answer_counts_while_one_is_awaited():
+    burst = "." * 5 + "s" * 6 + "." * 25  # 180 ms of speech: a clipped "no"
+    _, ev = run(burst, start_ms=90, min_speech_ms=250)
+    assert [type(e) for e in ev] == [Started, Discarded]  # a cough, when nothing was asked
+    ep = Endpointer(EndpointSettings(mode="fixed", start_ms=90, min_speech_ms=250, answer_min_speech_ms=120), FRAME)
+    ep.min_speech_ms = ep.s.answer_min_speech_ms  # the listener's choice while an answer is awaited
+    events = [e for i, ch in enumerate(burst) for e in ep.process(np.full(FRAME, i, np.int16), ch == "s")]
+    assert [type(e) for e in events] == [Started, Ended] and events[1].speech_s == pytest.approx(0.18)

@@ -97,3 +97,20 @@ def test_doctor_flags_a_wide_file_and_anything_the_inventory_does_not_list(car):
     os.chmod(settings.session.audit_log, 0o644)  # written by something else
     check = state_check(settings)
     assert not check.ok and "readable by others" in check.detail and "chmod" in check.fix
+
+
+def test_purge_erases_the_reminders_set_before_then_and_all_of_them_with_the_file(car, capsys):
+    from cockpit.proactive.agenda import Agenda
+    from cockpit.state import StateDir
+    config, settings, days = car
+    path = StateDir.of(settings).path(settings.proactive.agenda.database)
+    agenda = Agenda(path)
+    agenda.add("reminder", "call Anna", days[0], place="home")
+    agenda.add("timer", "parking meter", days[2], minutes=30, due=days[2] + timedelta(minutes=30))
+    agenda.close()
+    assert main(["privacy", "purge", "--config", str(config), "--before", days[1].date().isoformat()]) == 0
+    assert "reminders and timers: removed 1 set before then" in capsys.readouterr().out
+    assert [i.text for i in Agenda(path).items()] == ["parking meter"]  # the one set today waits on
+    assert main(["privacy", "purge", "--config", str(config), "--all"]) == 0
+    assert "reminders and timers: removed 1" in capsys.readouterr().out
+    assert not path.exists() and not path.with_name(path.name + "-journal").exists()
