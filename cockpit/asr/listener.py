@@ -41,6 +41,7 @@ from cockpit.config import Settings
 from cockpit.events import ErrorRaised, Event, SpeechStarted, Stage, Transcript, VoiceActivity
 from cockpit.trace import TurnTrace
 from cockpit.wake import make_spotter, wake_stripper
+from cockpit.wake.ptt import PHRASE as PTT_PHRASE
 from cockpit.wake.window import WakeWindow
 from cockpit.worker import EngineThread
 
@@ -98,6 +99,9 @@ class Listener:
         self._utterance_start = 0.0
         self._needs_wake = False
         self._words = ""
+        self._speech_over = False
+        self._unheard: Utterance | None = None
+        """A burst too short for words under the talk button, answered at its release if nothing followed."""
         """The latest partial transcript of the current utterance, wake phrase removed."""
         self._new_words = self._words_told = ""  # WordsSoFar: to tell the owner at the end of this frame / told
 
@@ -114,6 +118,11 @@ class Listener:
         """cockpit asked the driver something: speech starting within ``seconds`` of audio from now
         needs no wake phrase (a ListenTimeout follows if none does)."""
         self.window.open(self._ep.audio_time if self._ep is not None else 0.0, seconds)
+
+    def end_of_speech(self) -> None:
+        """No more of this utterance will come (the talk button's release, after its silence): what was said
+        so far ends now, whatever the endpointer still waits for."""
+        self._speech_over = True
 
     @property
     def audio_time(self) -> float:
@@ -142,6 +151,14 @@ class Listener:
             for frame in framer.push(self.echo.process(np.asarray(chunk, dtype=np.int16))):
                 async for heard in self._frame(ep, frame):
                     yield heard
+            if self._speech_over:
+                self._speech_over = False
+                for ev in ep.flush():
+                    if heard := await self._ended(ev):
+                        yield heard
+                if self._unheard is not None:
+                    yield self._unheard
+                    self._unheard = None
         for ev in ep.flush():
             heard = await self._ended(ev)
             if isinstance(heard, Utterance):
@@ -259,13 +276,20 @@ class Listener:
         self._take_partials(self._ep)  # partials finished while the final decoded come before it
         holding = self.barge.holding
         self.barge.segment_ended(isinstance(ev, Ended) and recognition is not None and has_words(recognition.text))
+        if isinstance(ev, Discarded) and hit is not None and hit.phrase == PTT_PHRASE:
+            # too short to be words, under the talk button: if nothing else is said before its release, the
+            # driver hears "didn't catch that" then (end_of_speech), not silence
+            self._unheard = Utterance("", None, "", ev.audio_time, ev.speech_s, False, trace, wake=hit)
         if isinstance(ev, Discarded) or (self._needs_wake and hit is None) or (holding and self.barge.holding):
             return None  # (a sound that held the reply and said nothing: the reply may resume)
+        self._unheard = None
         if recognition is None:  # the recogniser raised: the driver still gets an answer
             self.window.close()
             return Utterance("", None, "", ev.audio_time, ev.speech_s, ev.truncated, trace, wake=hit,
                              error="asr-failed", audio=ev.audio)
-        if hit is not None and not recognition.text and ev.speech_s - hit.end_s < BARE_WAKE_S:
+        # a wake phrase said alone waits for the command; a talk-button press is no phrase: no words under
+        # it get the "didn't catch that" answer (else the driver, button released, hears nothing at all)
+        if hit is not None and hit.phrase != PTT_PHRASE and not recognition.text and ev.speech_s - hit.end_s < BARE_WAKE_S:
             self.window.open(self._ep.audio_time if self._ep else ev.audio_time)
             return BareWake(hit, ev.audio_time, ev.speech_s)
         self.window.close()

@@ -13,11 +13,14 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +29,10 @@ import yaml
 
 TYPED = ["turn on the AC", "set the temperature to twenty one degrees", "next track", "open my window a bit",
          "turn the volume up", "what's the range", "pause the music"]
-SPOKEN = ["next track", "turn on the AC", "pause the music", "set the fan to three"]
+SPOKEN_TOOLS = {"next track": "media_control", "turn on the AC": "climate_set_ac", "pause the music": "media_control",
+                "set the fan to three": "climate_set_fan"}
+"""What the driver says over the WebSocket (talk button held), and the tool each must call."""
+SPOKEN = list(SPOKEN_TOOLS)
 PAUSE_S = 1.0
 """Between two spoken requests (an endpointer that waits for a hesitating driver must not join them)."""
 SPEEDUP = 4.0
@@ -128,6 +134,8 @@ class SpeakingClient:
         self.ws = connect(url, open_timeout=30, max_size=1 << 22)
         self.turns: "queue.Queue[dict]" = queue.Queue()
         self.received = 0
+        self.recent: "deque[dict]" = deque(maxlen=40)
+        """The last events, whatever their kind (what a timeout reports)."""
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -135,7 +143,12 @@ class SpeakingClient:
         try:
             for message in self.ws:
                 self.received += 1
-                if isinstance(message, str) and (event := json.loads(message)).get("type") == "turn":
+                if not isinstance(message, str):
+                    continue
+                event = json.loads(message)
+                self.recent.append({k: event.get(k) for k in ("type", "turn", "state", "audio_time", "duration", "text",
+                                                              "final", "code") if event.get(k) is not None})
+                if event.get("type") == "turn":
                     self.turns.put(event)
         except Exception:  # noqa: BLE001 - the connection ended: speak() then reports a timeout
             return
@@ -150,6 +163,7 @@ class SpeakingClient:
             time.sleep(step / 16000 / SPEEDUP)
         self.ws.send(json.dumps({"type": "ptt", "down": False}))
         deadline = time.monotonic() + timeout
+        others: list[str] = []
         while time.monotonic() < deadline:
             import queue
             try:
@@ -159,7 +173,9 @@ class SpeakingClient:
             heard = (event.get("transcript") or "").lower()
             if heard == said.lower() or (event.get("error") and event.get("route") == "none" and heard not in TYPED):
                 return event
-        raise TimeoutError("no turn event for the spoken request")
+            others.append(f"{event.get('turn')}: {event.get('transcript')!r} -> {event.get('error') or 'ok'}")
+        raise TimeoutError(f"no turn event for the spoken request {said!r} (turns seen meanwhile: {others[-4:]}; "
+                           f"the last events: {[e for e in self.recent if e.get('type') not in ('vad', 'vehicle')]})")
 
     def close(self) -> None:
         self.ws.close()
@@ -180,6 +196,7 @@ def run(turns: int, out_dir: Path, *, sample_every: int = 50, warmup: float = 0.
     speech = {text: np.concatenate([driver_speech(text, 170), np.zeros(8000, np.int16)]) for text in SPOKEN}
     samples: list[Sample] = []
     failures: list[str] = []
+    unheard: list[str] = []
     with tempfile.TemporaryDirectory(prefix="cockpit-soak-") as state:
         daemon = SoakDaemon(Path(state))
         t0 = time.monotonic()
@@ -196,12 +213,19 @@ def run(turns: int, out_dir: Path, *, sample_every: int = 50, warmup: float = 0.
                         said = SPOKEN[n % len(SPOKEN)]
                         event = speaker.speak(speech[said], said)
                         time.sleep(PAUSE_S)  # the driver draws breath before the next request
-                        if not event.get("tool_calls"):
-                            failures.append(f"turn {n}: spoken {event.get('transcript')!r} did nothing")
+                        if event.get("error") == "asr-no-text":
+                            unheard.append(said)  # the recogniser's "didn't catch that": answered, counted
+                        elif [c.get("name") for c in event.get("tool_calls") or []] != [SPOKEN_TOOLS[said]]:
+                            failures.append(f"turn {n}: spoken {said!r} heard as {event.get('transcript')!r}, "
+                                            f"did {event.get('tool_calls')!r}")
                     else:
                         _vanishing_client(daemon.url)
                 except Exception as exc:  # noqa: BLE001 - a failed turn is reported, the soak goes on
                     failures.append(f"turn {n}: {type(exc).__name__}: {exc}")
+                    if isinstance(exc, TimeoutError):
+                        daemon.proc.send_signal(signal.SIGUSR1)  # its threads' stacks, into daemon.log
+                        time.sleep(0.5)
+                        daemon.proc.send_signal(signal.SIGUSR2)  # and its asyncio tasks' 
                 n += 1
                 if n % sample_every == 0 or n == turns:
                     samples.append(Sample(n, *_proc(daemon.proc.pid)))
@@ -210,14 +234,21 @@ def run(turns: int, out_dir: Path, *, sample_every: int = 50, warmup: float = 0.
                         progress(f"soak: {n}/{turns} turns, RSS {s.rss_kib / 1024:.1f} MiB, {s.fds} fds, "
                                  f"{s.threads} threads, {len(failures)} failed")
             speaker.close()
-            health = daemon.get("/health")
+            for _ in range(100):  # the last vanished client's turn may still be running: let it finish
+                health = daemon.get("/health")
+                if (health.get("turns") or 0) >= turns:
+                    break
+                time.sleep(0.1)
         finally:
             code = daemon.stop()
+            if failures or code:  # the daemon's own account of what went wrong, kept beside soak.json
+                out_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(Path(state) / "daemon.log", out_dir / "daemon.log")
         elapsed = time.monotonic() - t0
     measured = [s for s in samples if s.turn > warmup * turns] or samples
     result = {"turns": turns, "seconds": round(elapsed, 1), "turns_per_s": round(turns / elapsed, 2),
               "mix": {"typed_http": 0.7, "spoken_ws_ptt": 0.2, "vanishing_ws_client": 0.1},
-              "exit_code": code, "failures": failures[:50], "failed": len(failures),
+              "exit_code": code, "failures": failures[:50], "failed": len(failures), "not_understood": len(unheard),
               "health_turns": health.get("turns"), "dropped": health.get("dropped"),
               "samples": [s.__dict__ for s in samples], "warmup_turns": int(warmup * turns)}
     for key in ("rss_kib", "fds", "threads"):
@@ -232,7 +263,8 @@ def run(turns: int, out_dir: Path, *, sample_every: int = 50, warmup: float = 0.
 
 def table(result: dict) -> str:
     lines = [f"soak: {result['turns']} turns in {result['seconds']} s ({result['turns_per_s']} turns/s), "
-             f"{result['failed']} failed, daemon exit {result['exit_code']}",
+             f"{result['failed']} failed, {result.get('not_understood', 0)} spoken requests not understood (asked "
+             f"again), daemon exit {result['exit_code']}",
              "", "| resource | after warm-up | last | max | slope per 1,000 turns | residual sd |", "|---|---|---|---|---|---|"]
     for key, label in (("rss_kib", "RSS (KiB)"), ("fds", "open fds"), ("threads", "threads")):
         r = result[key]

@@ -7,7 +7,8 @@ progress may finish for ``service.stop_timeout_s`` (then it is cancelled), the a
 verified (every entry was fsync'd when written), exit 0. SIGHUP: the config file is read and
 validated again and a new assistant is prepared beside the running one; only when all of that
 succeeds is it swapped in (vehicle state kept); on any error the old one keeps running and the
-error is logged, sent to clients and shown in STATUS.
+error is logged, sent to clients and shown in STATUS. SIGUSR1 writes every thread's stack to
+stderr (the journal), SIGUSR2 every asyncio task's: for a service that seems stuck.
 
 With ``service.require_token`` (the configs for a car) it refuses to start without a token. The
 audit log is checked as each assistant starts: a broken chain is reported (``audit-chain-broken``)
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import faulthandler
 import logging
 import os
 import signal
@@ -89,6 +91,8 @@ class Daemon(HmiSide):
         for sig in (signal.SIGTERM, signal.SIGINT):
             self._loop.add_signal_handler(sig, stop.set)
         self._loop.add_signal_handler(signal.SIGHUP, lambda: self.spawn(self.reload()))
+        faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1`: every thread's stack to the journal
+        self._loop.add_signal_handler(signal.SIGUSR2, _dump_tasks)  # `kill -USR2`: every asyncio task's stack
         if self.settings.service.require_token and not self.token:
             raise CockpitError("this config requires an API token (service.require_token) and none is set",
                                code="service-token-required", hint="set service.token (16+ characters) or "
@@ -271,3 +275,13 @@ class _Server:
                 yield
 
         return Server(config)
+
+
+def _dump_tasks() -> None:
+    """Every asyncio task and where it waits, to stderr (SIGUSR2)."""
+    import sys
+    tasks = asyncio.all_tasks()
+    print(f"--- {len(tasks)} asyncio tasks ---", file=sys.stderr)
+    for task in tasks:
+        task.print_stack(limit=12, file=sys.stderr)
+    sys.stderr.flush()

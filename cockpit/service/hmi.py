@@ -115,8 +115,9 @@ class HmiSide:
         # the press or release belongs where it falls in the client's audio, not where the pipeline is now
         assistant = self.assistant
         self.mic.mark(lambda: assistant.press_to_talk(down))
-        if not down:  # the client stops sending: let the endpointer hear the end
+        if not down:  # the client stops sending: let the endpointer hear the end, and at the latest end it there
             self.mic.silence(self.settings.endpoint.hangover_ms / 1000 + 0.4)
+            self.mic.mark(assistant.listener.end_of_speech)
 
     def typed(self, text: str) -> str:
         """``text`` if it is short enough for a typed request, else api-too-large naming the limit."""

@@ -102,6 +102,7 @@ class ApiMicrophone:
             chunk = self._chunks.popleft()
             if callable(chunk):
                 chunk()
+                yield np.zeros(0, np.int16)  # no audio: the listener sees what the action changed right away
                 continue
             self._queued -= len(chunk)
             yield chunk

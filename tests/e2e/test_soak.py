@@ -17,7 +17,11 @@ from cockpit.bench import soak
 @pytest.mark.timeout(900)
 def test_a_short_soak_answers_every_turn_and_leaks_no_descriptor_or_thread(tmp_path):
     result = soak.run(120, tmp_path, sample_every=10, warmup=0.25, progress=lambda m: None)
-    assert result["failures"] == [] and result["exit_code"] == 0
+    assert result["failures"] == [] and result["exit_code"] == 0  # no error, no hang, no other command
+    # a request PocketSphinx rejects is answered "didn't catch that" (a turn like any other; its accuracy is
+    # measured in tests/real): 1 of the 24 espeak-ng requests at 4x speed in the runs here, up to 3 of 16
+    # back to back (their phone-loop ratios sit near MIN_LLR at that speed)
+    assert result["not_understood"] <= 6, result
     assert result["health_turns"] == 120  # every turn, the vanished clients' included, was answered
     assert result["dropped"] == {"audio_frames": 0, "client_messages": 0}
     for key in ("fds", "threads"):  # exact counts: one more per vanished client would show at once
