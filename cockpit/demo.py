@@ -43,6 +43,22 @@ def car_line(assistant) -> str:
     return f"{where}, {moving}, {facing} ({now:%a %H:%M})"
 
 
+def call_text(call) -> str:
+    """A tool call as the driver's console shows it: ``name(key=value, ...)``."""
+    return f"{call.name}({', '.join(f'{k}={v!r}' for k, v in call.arguments.items())})"
+
+
+async def _start(assistant, scenario, args: argparse.Namespace, show) -> None:
+    """Announce the scenario, load every engine and say which stack runs (not in --json)."""
+    assistant.bus.subscribe(show)
+    if not args.json:
+        print(f"cockpit demo — {scenario.name}\n{scenario.description}".rstrip())
+        print("preparing engines…", flush=True)
+    await assistant.prepare()
+    if not args.json:
+        print(stack_report(assistant.ready), flush=True)
+
+
 async def run_demo(args: argparse.Namespace) -> int:
     from cockpit.pipeline import Assistant
     from cockpit.scripted_drive import is_drive_scenario
@@ -68,18 +84,13 @@ async def run_demo(args: argparse.Namespace) -> int:
             print(f"\n[{event.turn}] driver : {event.transcript or '(not understood)'}")
             print(f"    car    : {car_line(assistant)}")
             for c in event.tool_calls:
-                print(f"    action : {c.name}({', '.join(f'{k}={v!r}' for k, v in c.arguments.items())})")
+                print(f"    action : {call_text(c)}")
             print(*changes, sep="\n") if changes else None
             changes.clear()
             print(f"    cockpit: {event.reply}" + (f"   [error: {event.error}]" if event.error else ""))
 
-    assistant.bus.subscribe(show)
+    await _start(assistant, scenario, args, show)
     if not args.json:
-        print(f"cockpit demo — {scenario.name}\n{scenario.description}".rstrip())
-        print("preparing engines…", flush=True)
-    await assistant.prepare()
-    if not args.json:
-        print(stack_report(assistant.ready), flush=True)
         print(f"  driver  {resolve_driver_voice(scenario.driver_voice)} (the simulated driver's voice)", flush=True)
     clips = [driver_speech(turn.say, turn.rate_wpm, scenario.driver_voice) for turn in scenario.turns]
 
@@ -139,17 +150,10 @@ async def run_drive_demo(args: argparse.Namespace) -> int:
             outcome[event.key] = event.outcome
         elif isinstance(event, TurnSummary) and event.transcript:
             said = f"driver : {event.transcript}\n{' ' * 16}"
-            calls = "".join(f" [{c.name}({', '.join(f'{k}={v!r}' for k, v in c.arguments.items())})]"
-                            for c in event.tool_calls)
+            calls = "".join(f" [{call_text(c)}]" for c in event.tool_calls)
             print(f"{_clock(assistant)} {said}cockpit: {event.reply}{calls}", flush=True)
 
-    assistant.bus.subscribe(show)
-    if not args.json:
-        print(f"cockpit demo — {scenario.name}\n{scenario.description}".rstrip())
-        print("preparing engines…", flush=True)
-    await assistant.prepare()
-    if not args.json:
-        print(stack_report(assistant.ready), flush=True)
+    await _start(assistant, scenario, args, show)
     voice = scenario.driver_voice
     cabin = ScriptedCabin(assistant, scenario, lambda text, wpm: driver_speech(text, wpm, voice))
     try:

@@ -16,7 +16,6 @@ import json
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -90,7 +89,7 @@ def place(points: list[tuple[float, float, float]], along: float, right: float) 
     walked = 0.0
     for (_, la, lo), (_, lb, lob) in zip(points, points[1:]):
         seg = distance_m(la, lo, lb, lob)
-        if walked + seg >= along:
+        if seg > 0 and walked + seg >= along:
             heading = bearing_deg(la, lo, lb, lob)
             on = destination(la, lo, heading, along - walked)
             return destination(*on, (heading + 90.0) % 360.0, right)
@@ -98,9 +97,10 @@ def place(points: list[tuple[float, float, float]], along: float, right: float) 
     raise ValueError(f"{along} m is past the end of the route ({walked:.0f} m)")
 
 
-def geojson(points: list[tuple[float, float, float]]) -> str:
+def geojson(points: list[tuple[float, float, float]], pois=None) -> str:
+    """``pois`` (name, metres along, metres to the right, OSM tags) as GeoJSON points beside the route."""
     features = []
-    for i, (name, along, right, tags) in enumerate(POIS, start=1):
+    for i, (name, along, right, tags) in enumerate(POIS if pois is None else pois, start=1):
         lat, lon = place(points, along, right)
         features.append({"type": "Feature", "id": i,
                          "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
@@ -113,12 +113,14 @@ def files() -> dict[Path, str]:
     return {OUT / "demo-route.gpx": gpx(points), OUT / "demo-pois.geojson": geojson(points)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def write_or_check(made: dict[Path, str], tool: str, argv: list[str] | None) -> tuple[bool, int]:
+    """Write the files ``tool`` makes, or with --check compare them with what is committed.
+    Returns (checked, exit status)."""
+    parser = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__ or tool)
     parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
     args = parser.parse_args(argv)
     stale = []
-    for path, text in files().items():
+    for path, text in made.items():
         if args.check:
             if not path.is_file() or path.read_text(encoding="utf-8") != text:
                 stale.append(path)
@@ -127,8 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
     for path in stale:
-        print(f"{path.relative_to(ROOT)} differs from what tools/make_drive_data.py makes; run it", file=sys.stderr)
-    return 1 if stale else 0
+        print(f"{path.relative_to(ROOT)} differs from what {tool} makes; run it", file=sys.stderr)
+    return args.check, 1 if stale else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return write_or_check(files(), "tools/make_drive_data.py", argv)[1]
 
 
 if __name__ == "__main__":

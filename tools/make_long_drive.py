@@ -14,15 +14,15 @@ some are closed at night on purpose (the offers must skip them). Deterministic: 
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 
-from cockpit.vehicle.geo import bearing_deg, destination, distance_m  # noqa: E402
+from cockpit.vehicle.geo import destination  # noqa: E402
+from make_drive_data import geojson, write_or_check  # noqa: E402  (the places beside a route; write or --check)
 
 OUT = ROOT / "cockpit" / "vehicle" / "data"
 HOME = (48.1374, 11.5755)
@@ -86,52 +86,17 @@ def csv_text(points: list[tuple[float, float, float]]) -> str:
     return "t_s,lat,lon\n" + "".join(f"{t:.2f},{lat:.7f},{lon:.7f}\n" for t, lat, lon in points)
 
 
-def place(points: list[tuple[float, float, float]], along: float, right: float) -> tuple[float, float]:
-    """The point ``right`` metres to the right of the route, ``along`` metres from its start."""
-    walked = 0.0
-    for (_, la, lo), (_, lb, lob) in zip(points, points[1:]):
-        seg = distance_m(la, lo, lb, lob)
-        if seg > 0 and walked + seg >= along:
-            heading = bearing_deg(la, lo, lb, lob)
-            on = destination(la, lo, heading, along - walked)
-            return destination(*on, (heading + 90.0) % 360.0, right)
-        walked += seg
-    raise ValueError(f"{along} m is past the end of the route ({walked:.0f} m)")
-
-
-def geojson(points: list[tuple[float, float, float]]) -> str:
-    features = []
-    for i, (name, along, right, tags) in enumerate(POIS, start=1):
-        lat, lon = place(points, along, right)
-        features.append({"type": "Feature", "id": i,
-                         "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
-                         "properties": {"name": name, **tags}})
-    return json.dumps({"type": "FeatureCollection", "features": features}, indent=1, ensure_ascii=False) + "\n"
-
-
 def files() -> dict[Path, str]:
     points = route_points()
-    return {OUT / "long-drive.csv": csv_text(points), OUT / "long-drive-pois.geojson": geojson(points)}
+    return {OUT / "long-drive.csv": csv_text(points), OUT / "long-drive-pois.geojson": geojson(points, POIS)}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
-    args = parser.parse_args(argv)
-    stale = []
-    for path, text in files().items():
-        if args.check:
-            if not path.is_file() or path.read_text(encoding="utf-8") != text:
-                stale.append(path)
-        else:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path.relative_to(ROOT)}")
-    points = route_points()
-    if not args.check:
+    checked, status = write_or_check(files(), "tools/make_long_drive.py", argv)
+    if not checked:
+        points = route_points()
         print(f"route: {points[-1][0] / 3600:.2f} h, ends at {points[-1][1]:.5f}, {points[-1][2]:.5f} (the 'airport')")
-    for path in stale:
-        print(f"{path.relative_to(ROOT)} differs from what tools/make_long_drive.py makes; run it", file=sys.stderr)
-    return 1 if stale else 0
+    return status
 
 
 if __name__ == "__main__":
