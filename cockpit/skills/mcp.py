@@ -105,7 +105,7 @@ class McpServer:
         if s.command is not None:
             from mcp import StdioServerParameters, stdio_client
             params = StdioServerParameters(command=s.command[0], args=list(s.command[1:]), env=dict(s.env) or None)
-            return stdio_client(params, errlog=open(self.errlog, "a", encoding="utf-8"))  # noqa: SIM115 - closed with the process
+            return _stdio(stdio_client, params, self.errlog)
         import httpx2
         from mcp.client.streamable_http import streamable_http_client
         missing = [var for var in s.headers_env.values() if not os.environ.get(var)]
@@ -290,3 +290,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 __all__ = ["McpServer", "tool_name"]
+
+
+@contextlib.asynccontextmanager
+async def _stdio(stdio_client, params, errlog: str):
+    """A stdio server's streams, its stderr appended to ``errlog``; the file is closed with the session, so a
+    server that reconnects for days leaves no descriptor behind."""
+    with open(errlog, "a", encoding="utf-8") as err:
+        async with stdio_client(params, errlog=err) as streams:
+            yield streams

@@ -180,6 +180,13 @@ def test_injected_instructions_are_withheld_recorded_and_cannot_pay(tmp_path):
     assert [e["code"] for e in audit(tmp_path, "policy-refused")] == ["policy-confirm-channel", "policy-cancelled"]
 
 
+def _target(fd: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return ""
+
+
 def test_a_server_that_dies_or_hangs_is_unavailable_then_reconnected(tmp_path):
     ledger = tmp_path / "home.jsonl"
     server = stdio("home", ledger, call_timeout_s=1.5, reconnect_min_s=1.0, reconnect_max_s=2.0,
@@ -201,9 +208,12 @@ def test_a_server_that_dies_or_hangs_is_unavailable_then_reconnected(tmp_path):
         stalled = await propose(a, "home_stall")
         connects_after_stall = await up(a)
         again = await propose(a, "home_house_status")
-        return crashed, meanwhile, connects, works, stalled, connects_after_stall, again
+        errlog = a.skills.servers[0].errlog  # its stderr file: open once, however often it reconnected
+        held = sum(1 for fd in os.listdir("/proc/self/fd") if _target(fd) == os.path.realpath(errlog))
+        return crashed, meanwhile, connects, works, stalled, connects_after_stall, again, held
 
-    (crashed, meanwhile, connects, works, stalled, connects2, again), events = run(a, script)
+    (crashed, meanwhile, connects, works, stalled, connects2, again, held), events = run(a, script)
+    assert held == 1  # three sessions: each closed its stderr file
     assert crashed == (False, "The home service isn't available right now. I'll keep trying to reconnect.")
     assert meanwhile == crashed
     assert connects == 2 and works[0] and "garage" in works[1]
