@@ -27,6 +27,9 @@ class TurnTrace:
     clock: Callable[[], float] = time.perf_counter
     origin: float = field(default=0.0)
     marks: dict[Stage, StageMarks] = field(default_factory=dict)
+    endpoint_ms: float | None = None
+    """A spoken turn: how long the endpointer waited after the driver's last speech sample (audio time)
+    before it decided, i.e. before the origin. Reported as ``endpoint``; the other times stay from the origin."""
 
     def __post_init__(self) -> None:
         if not self.origin:
@@ -54,7 +57,7 @@ class TurnTrace:
 
     def timings_ms(self) -> dict[str, float]:
         """Per stage: duration (``asr``), first output (``tts_first``), the model's own time to first
-        token (``llm_ttft``); plus turn totals."""
+        token (``llm_ttft``); plus turn totals; ``endpoint`` (the wait before the origin) for a spoken turn."""
         out: dict[str, float] = {}
         for stage, m in self.marks.items():
             if m.start is not None and m.end is not None:
@@ -63,6 +66,8 @@ class TurnTrace:
                 out[f"{stage.value}_first"] = round((m.first - self.origin) * 1000, 2)
             if stage is Stage.LLM and m.first is not None and m.start is not None:
                 out["llm_ttft"] = round((m.first - m.start) * 1000, 2)  # model asked -> first token
+        if self.endpoint_ms is not None:
+            out["endpoint"] = round(self.endpoint_ms, 2)
         ends = [m.end for m in self.marks.values() if m.end is not None]
         if ends:
             out["total"] = round((max(ends) - self.origin) * 1000, 2)

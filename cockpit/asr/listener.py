@@ -270,6 +270,8 @@ class Listener:
 
     async def _ended(self, ev: Ended | Discarded) -> Utterance | BareWake | None:
         trace = TurnTrace()  # the turn's origin: the moment the endpointer decided speech ended
+        if self._ep is not None:  # ... that long (audio time) after the driver's last speech sample
+            trace.endpoint_ms = max(0.0, (self._ep.audio_time - ev.audio_time) * 1000)
         trace.start(Stage.ASR)
         recognition, hit = await self.threads.end()
         trace.end(Stage.ASR)

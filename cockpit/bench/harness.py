@@ -142,6 +142,8 @@ def from_speech(stages: dict, endpoint_ms: float) -> dict:
     (``endpoint``), durations kept, every 'ms since EOS' milestone moved by it."""
     out = {"endpoint": round(endpoint_ms, 2)}
     for key, v in stages.items():
+        if key == "endpoint":
+            continue  # the listener's own figure in audio time; the bench's is from the microphone's timeline
         out[key] = v if key in ("asr", "route", "tool", "tts", "llm", "llm_ttft", "playback") else round(v + endpoint_ms, 2)
     return out
 

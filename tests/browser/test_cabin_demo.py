@@ -431,8 +431,8 @@ def test_proactive_prompts_reminders_and_the_last_word_in_the_waterfall(browser,
               "offers": {"name": "navigate_to", "arguments": {"destination": "Bean There"}},
               "trip_s": 7200.0, "expires_in_s": 30.0})
         send({"type": "turn", "turn": 99, "transcript": "open the window", "route": "fastpath", "tool_calls": [],
-              "reply": "", "timings_ms": {"endpoint": 310.0, "asr": 48.0, "route": 1.2, "tts_first": 420.0,
-                                           "playback_first": 452.0, "total": 900.0}})
+              "reply": "", "timings_ms": {"endpoint": 310.0, "asr": 48.0, "route": 1.2, "tts_first": 110.0,
+                                           "playback_first": 142.0, "total": 590.0}})
         prompt = page.locator('[data-testid="prompt-card"]')
         expect(prompt).to_have_attribute("data-kind", "fatigue", timeout=TIMEOUT_MS)
         expect(prompt.locator("h2")).to_have_text("Time for a break?")

@@ -1,11 +1,11 @@
 // Per-turn latency waterfall, drawn as SVG from each `turn` event's timings_ms (cockpit/trace.py).
 //
 // The keys: `endpoint` — the endpointer's wait from the driver's last speech sample to its decision
-// (issue 18 moves the turn's origin to that last sample; when a turn carries `endpoint`, its times
-// are from the driver's last word), `asr` and `route` — durations laid end to end after it;
-// `llm_first`, `tts_first`, `playback_first` and `total` — times since the turn's origin, each drawn
-// from where the previous one ended. A turn without `endpoint` is measured from the endpointer's
-// decision (or a typed text's arrival), and the caption says so. Missing keys are skipped.
+// (the daemon's spoken turns carry it), `asr` and `route` — durations laid end to end after it;
+// `llm_first`, `tts_first`, `playback_first` and `total` — times since the endpointer's decision, each
+// drawn from where the previous one ended and moved by `endpoint`, so a turn that carries it is drawn
+// from the driver's last word (the bench's definition). A turn without `endpoint` is measured from the
+// endpointer's decision (or a typed text's arrival), and the caption says so. Missing keys are skipped.
 // The SVG is drawn at the box's own pixel width, so its text stays readable on a 1024-wide screen.
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -47,7 +47,7 @@ export function segments(timings) {
     const ms = t[key];
     if (typeof ms !== "number" || !Number.isFinite(ms)) continue;
     const from = at;
-    at = duration ? at + ms : Math.max(at, ms);
+    at = duration ? at + ms : Math.max(at, ms + (key === "endpoint" ? 0 : t.endpoint ?? 0));
     out.push({ key, label, colour, from, to: at, ms });
   }
   return out;
