@@ -46,9 +46,9 @@ class Daemon:
 
 
 @contextlib.contextmanager
-def running_daemon(tmp: Path, extra: str = ""):
+def running_daemon(tmp: Path, extra: str = "", token: str | None = None):
     """`python -m cockpit.cli run` on a free loopback port with the API as its microphone; ``extra`` is
-    more YAML for the config (top-level keys not set here)."""
+    more YAML for the config (top-level keys not set here); ``token``: the API token it requires."""
     port = _free_port()
     config = tmp / "cockpit.yaml"
     config.write_text(
@@ -56,8 +56,8 @@ def running_daemon(tmp: Path, extra: str = ""):
         "asr: {engine: sphinx}\n"
         "brain: {mode: fastpath-only}\n"
         "audio: {output: {sink: none}}\n"
-        f"session: {{audit_log: {tmp / 'audit.jsonl'}}}\n"
-        f"service: {{host: 127.0.0.1, port: {port}, audio_in: api}}\n" + extra)
+        f"session: {{audit_log: {tmp / 'audit.jsonl'}, state_dir: {tmp / 'state'}}}\n"
+        f"service: {{host: 127.0.0.1, port: {port}, audio_in: api{f', token: {token}' if token else ''}}}\n" + extra)
     log = tmp / "daemon.log"
     with open(log, "wb") as err:
         proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "run", "--config", str(config)],
@@ -65,7 +65,8 @@ def running_daemon(tmp: Path, extra: str = ""):
     d = Daemon(f"http://127.0.0.1:{port}", proc, log, tmp / "audit.jsonl")
     try:
         from support.ready import wait_until_ready
-        wait_until_ready(f"{d.url}/health", proc, d.log_tail, what="cockpit run", timeout_s=90)
+        wait_until_ready(f"{d.url}/health", proc, d.log_tail, what="cockpit run", timeout_s=90,
+                         headers={"Authorization": f"Bearer {token}"} if token else None)
         yield d
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -108,14 +109,14 @@ class Tab:
     requests: list
 
 
-def open_page(browser, daemon: Daemon, viewport: dict | None = None) -> Tab:
+def open_page(browser, daemon: Daemon, viewport: dict | None = None, query: str = "") -> Tab:
     ctx = browser.new_context(viewport=viewport or VIEWPORT)
     pg = ctx.new_page()
     tab = Tab(ctx, pg, [], [], [])
     pg.on("console", lambda m: tab.console.append(f"[{m.type}] {m.text}"))
     pg.on("pageerror", lambda e: tab.crashes.append(str(e)))
     pg.on("request", lambda r: tab.requests.append(r.url))
-    pg.goto(f"{daemon.url}/")
+    pg.goto(f"{daemon.url}/{query}")
     return tab
 
 

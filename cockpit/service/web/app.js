@@ -2,7 +2,7 @@
 //
 // Server -> page: JSON text frames with a `type` (hello, vehicle, transcript, state, route,
 // tool-result, places, confirmation-asked, confirmation-settled, stack, reply, error, turn,
-// reply-audio, and from the proactive co-pilot proactive-prompt and proactive-settled); a
+// reply-audio, privacy-mode, and from the proactive co-pilot proactive-prompt and proactive-settled); a
 // `reply-audio` frame is followed by one binary frame holding the reply as a WAV file. Page ->
 // server: JSON text frames (ptt, text, vehicle.set, cloud, confirm, cancel) and, while push-to-talk
 // is held, binary frames of 16 kHz mono int16 LE PCM (mic.js). HTTP: GET /health (the live stack),
@@ -80,16 +80,33 @@ function connect() {
     }
     onMessage(msg);
   };
-  sock.onclose = (e) => {
+  let opened = false;
+  sock.addEventListener("open", () => { opened = true; });
+  sock.onclose = async (e) => {
     if (ws !== sock) return;
     ws = null;
     ptt.release(); // nothing more can be streamed
     const wait = retryMs;
     retryMs = Math.min(retryMs * 2, 10000); // 0.5, 1, 2, 4, 8, 10, 10 ... s
-    const why = e.code === 1008 ? `refused (${e.reason || "policy"})` : "disconnected";
+    let why = e.code === 1008 ? `refused (${e.reason || "policy"})` : "disconnected";
+    if (!opened) why = (await refusal()) || why; // a refused handshake shows only as 1006: ask the daemon why
     setConn("disconnected", `${why} — retrying in ${(wait / 1000).toFixed(1)} s`);
     setTimeout(connect, wait);
   };
+}
+
+/** Why the daemon refuses this page, in words (its own refusal code), or "" when it does not. */
+async function refusal() {
+  try {
+    const r = await apiFetch("/health");
+    if (r.status !== 401 && r.status !== 403) return "";
+    const data = await r.json().catch(() => ({}));
+    return data.code === "api-unauthorized"
+      ? "refused: the daemon needs its API token — open this page with ?token=…"
+      : `refused (${data.code || r.status})`;
+  } catch {
+    return "";
+  }
 }
 
 const isOpen = () => ws !== null && ws.readyState === WebSocket.OPEN;
@@ -140,12 +157,21 @@ $("map-zoom-out").addEventListener("click", () => map.zoom(1 / 1.5));
 $("map-follow").addEventListener("click", () => map.setFollow(!map.follow));
 $("map-answer-clear").addEventListener("click", () => map.clearPlaces());
 
+/** The privacy-mode badge: shown while the driver's privacy mode is on (nothing of the talk is kept). */
+function setPrivacy(on) {
+  $("privacy-badge").hidden = !on;
+}
+
 function onMessage(msg) {
   switch (msg.type) {
     case "hello":
       $("version").textContent = `v${msg.version ?? "?"} · wake: ${msg.wake_mode ?? "?"}`;
       setState(msg.state || "idle");
       setCloud(msg.cloud || {});
+      setPrivacy(msg.privacy_mode === true);
+      break;
+    case "privacy-mode":
+      setPrivacy(msg.on === true);
       break;
     case "vehicle":
       showSignals(msg.signals || {});
