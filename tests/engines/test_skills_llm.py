@@ -62,7 +62,7 @@ def test_mcp_tools_join_the_models_tool_list_and_grammar_at_prepare(qwen_tiny, t
     assert tier._required is None  # built before prepare: no tools yet
     summary, events = turn(a, "order a latte from the shop")
     assert summary.route is Route.LOCAL
-    assert [t["function"]["name"] for t in tier.tools] == ["shop_place_order", "shop_price_of", "none"]
+    assert [t["function"]["name"] for t in tier.tools] == ["shop_place_order", "shop_price_of"]  # "none": the grammar's, no schema
     assert "call-shop-place-order" in tier._required and "call-shop-price-of" in tier._required
     called = {e.call.name for e in events if isinstance(e, ToolCalled)}
     assert called <= {"shop_place_order", "shop_price_of"}

@@ -112,7 +112,7 @@ def test_whisper_base_understands_clipped_and_telephone_band_speech(damage, spea
     from cockpit.audio.formats import to_pipeline
 
     said = "set the volume to five"
-    clean = m.speech(said, speaker, voice=joe, cache=m.SPEECH_CACHE)
+    clean = m.speech(said, speaker, voice=joe if speaker == "piper" else None, cache=m.SPEECH_CACHE)
     if damage == "clipped":
         audio = np.clip(clean.astype(np.float32) * 3, -32768, 32767).astype(np.int16)
         assert np.mean(np.abs(audio) >= 32767) > 0.02
