@@ -98,8 +98,9 @@ class AgendaSettings(Section):
     """Offer timers and reminders (the tools, and their prompts)."""
     database: str = "agenda.sqlite3"
     """The SQLite file (relative: inside session.state_dir; created 0600)."""
-    arrive_radius_m: float = Field(300.0, gt=0.0, le=5000.0)
-    """'When I arrive': within this distance of the place, with the car stopped."""
+    arrive_radius_m: float = Field(300.0, ge=150.0, le=5000.0)
+    """'When I arrive': within this distance of the place, with the car stopped (at least 150 m: the place is
+    kept to 3 decimals of a degree, ~110 m)."""
     stop_s: float = Field(20.0, ge=0.0, le=3600.0)
     """'At the next stop': the car stopped (parked, or at most 3 km/h) for this long after it moved."""
     snooze_minutes: int = Field(10, ge=1, le=240)

@@ -72,7 +72,7 @@ def inventory(settings: Any) -> list[Kept]:
              "the config file (e.g. /etc/cockpit/cockpit.yaml)", "until edited", "whoever its file mode allows "
              "(install it 0600 or 0640)"),
         Kept("Reminders and timers the driver set: the words to remember, when (a time), or where (the destination "
-             "or home as exact coordinates, or 'the next stop')",
+             "or home, as coordinates to 3 decimals — about 110 m —, or 'the next stop')",
              f"`{agenda}` (SQLite; made by the first one set; `-journal` beside it while it writes)",
              "until it fires (is asked) or is cancelled, then deleted (`cockpit privacy purge` erases the ones set "
              "before a date, or all and the file); the audit log keeps that it was asked",

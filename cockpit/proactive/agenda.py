@@ -4,7 +4,7 @@
 so what the driver asked to be reminded of survives a daemon restart and a reboot. An item is due
 
 - at a local time (``due``: a timer, "in ten minutes", "at 5 pm");
-- on arrival at a place (``place`` destination | home with its coordinates): within
+- on arrival at a place (``place`` destination | home, its coordinates kept to ~110 m): within
   ``proactive.agenda.arrive_radius_m`` of it with the car stopped;
 - at the next stop (``place`` next_stop): the car stopped ``stop_s`` after it had moved.
 
@@ -66,6 +66,10 @@ def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+PLACE_DECIMALS = 3
+"""Where a reminder waits, in degrees to this many decimals (~110 m): what the arrival check needs, no more."""
+
+
 class Agenda:
     """The SQLite store of timers and reminders; safe to share between threads. The file is made (0600, its
     directory 0700) by the first timer or reminder set; until then nothing is written to the state dir."""
@@ -115,12 +119,14 @@ class Agenda:
     def add(self, kind: str, text: str, created: datetime, *, minutes: int | None = None, due: datetime | None = None,
             place: str | None = None, where: tuple[float, float] | None = None) -> Item:
         """Store a new timer or reminder; returns it with its id."""
-        lat, lon = where if where is not None else (None, None)
+        # kept to 3 decimals (~110 m north-south, less east-west): enough for "when I arrive" (within
+        # proactive.agenda.arrive_radius_m, at least 150 m) and no exact home address at rest
+        lat, lon = (round(where[0], PLACE_DECIMALS), round(where[1], PLACE_DECIMALS)) if where is not None else (None, None)
         rows = self._run("INSERT INTO agenda (kind, text, minutes, due, place, lat, lon, created) "
                          "VALUES (?,?,?,?,?,?,?,?) RETURNING id",
                          (kind, text, minutes, due.isoformat() if due else None, place, lat, lon, created.isoformat()),
                          create=True)
-        return Item(int(rows[0][0]), kind, text, minutes, due, place, where, created)
+        return Item(int(rows[0][0]), kind, text, minutes, due, place, (lat, lon) if where is not None else None, created)
 
     def items(self) -> list[Item]:
         """Every item still waiting, oldest first."""

@@ -34,7 +34,9 @@ def test_the_agenda_is_made_by_the_first_item_private_and_survives_a_restart(tmp
     again = Agenda(path)  # the daemon restarted (or the car was off)
     kept = again.items()
     assert [(i.kind, i.text, i.due, i.place, i.where) for i in kept] == [
-        ("timer", "", datetime(2026, 6, 13, 1, 10), None, None), ("reminder", "call Anna", None, "destination", AIRPORT)]
+        ("timer", "", datetime(2026, 6, 13, 1, 10), None, None), ("reminder", "call Anna", None, "destination", (48.272, 11.252))]
+    # the place is kept to 3 decimals (~110 m: the arrival check's radius is at least 150 m), never the exact point
+    assert b"48.27197" not in path.read_bytes() and b"11.25224" not in path.read_bytes()
     again.done(timer.id)  # asked: deleted
     assert [i.kind for i in Agenda(path).items()] == ["reminder"]
 
