@@ -50,8 +50,8 @@ def add_parser(sub) -> None:
     b_sp.add_argument("--out", type=Path, default=Path("out/bench"), help="where speech.json goes")
     b_turns = b_sub.add_parser("turns", help="end-of-turn decisions on the pause set (tools/make_pause_set.py): latency "
                                "after the last word and premature cuts, Smart Turn against the fixed hangovers")
-    b_turns.add_argument("--modes", nargs="*", choices=["smart-turn", "smart-turn, bar 0.8", "smart-turn, audio only",
-                                                        "fixed 600/300", "fixed 800"], help="endpointer settings (default: all)")
+    from cockpit.bench.turns import MODES
+    b_turns.add_argument("--modes", nargs="*", choices=list(MODES), help="endpointer settings (default: all)")
     b_turns.add_argument("--speakers", nargs="+", choices=["espeak", "piper"], default=["espeak", "piper"])
     b_turns.add_argument("--snr", nargs="+", default=["none", "20", "10"], help="SNRs in dB ('none' = clean)")
     b_turns.add_argument("--asr", default="whisper-base", help="Whisper model for the words (default: %(default)s)")

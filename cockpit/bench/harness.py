@@ -219,6 +219,11 @@ class Bench:
             return {**rec, "ok": False, "problem": "no turn was heard (wake phrase missed?)"}
         s = heard[-1]
         endpoint_ms = (self.decisions[-1] - mic.speech_end_wall) * 1000
+        if endpoint_ms < 0:  # the turn ended at a pause before the driver's last word: a premature cut, not a latency
+            return {**rec, "ok": False, "transcript": s.transcript, "cut_early_ms": round(-endpoint_ms, 1),
+                    "verdicts": [round(v.probability, 3) for v in self.assistant.listener.verdicts[verdicts:]],
+                    "problem": f"premature cut: the endpointer ended the turn {-endpoint_ms:.0f} ms before the driver's "
+                               f"last word (heard {s.transcript!r})"}
         rec.update(transcript=s.transcript, route=s.route.value, reply=s.reply, stages_ms=dict(s.timings_ms),
                    speech_ms=from_speech(s.timings_ms, endpoint_ms), tools=[c.name for c in s.tool_calls],
                    error=s.error, verdicts=[round(v.probability, 3) for v in self.assistant.listener.verdicts[verdicts:]],

@@ -38,6 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 MODES: dict[str, dict] = {
     "smart-turn": {"endpoint": {"mode": "smart-turn"}},
     "smart-turn, bar 0.8": {"endpoint": {"mode": "smart-turn", "smart_turn": {"complete_threshold": 0.8}}},
+    "smart-turn, bar 0.9": {"endpoint": {"mode": "smart-turn", "smart_turn": {"complete_threshold": 0.9}}},
     "smart-turn, audio only": {"endpoint": {"mode": "smart-turn", "smart_turn": {"words": False}}},
     "fixed 600/300": {"endpoint": {"mode": "fixed", "hangover_ms": 600, "hangover_complete_ms": 300}},
     "fixed 800": {"endpoint": {"mode": "fixed", "hangover_ms": 800, "hangover_complete_ms": 800}},

@@ -104,7 +104,7 @@ class ReplyGuard:
     :class:`Spoken` verdicts to the driver; stop the model when :attr:`stopped` is set."""
 
     def __init__(self, context: str = "", *, max_sentences: int = 2, ngram: int = 6, max_chars: int = 240,
-                 tool_names: Iterable[str] = ()):
+                 tool_names: Iterable[str] = (), request: str = ""):
         self.facts = ContextFacts.of(context) if context else None
         self.max_sentences = max_sentences
         self.ngram = ngram
@@ -120,6 +120,8 @@ class ReplyGuard:
         self._held: list[tuple[str, bool]] = []  # (text, is a claim), in order, waiting for end_round
         self._seen: set[tuple[str, ...]] = set()  # word n-grams of the sentences let through
         self._sentences: set[str] = set()
+        if key := " ".join(w.lower() for w in _WORD.findall(request)):
+            self._sentences.add(key)  # the driver's own words said back ("The air in here feels stale.") repeat them
 
     @property
     def unbacked(self) -> bool:

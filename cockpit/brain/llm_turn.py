@@ -209,7 +209,7 @@ class LlmTier:
         s = self.settings
         sentences, tokens = self.limits(moving(context, MOVING_KMH) if driving is None else driving)
         guard = ReplyGuard(f"{context}\n{EXAMPLE_CONTEXT}", max_sentences=sentences, ngram=s.repeat_ngram,
-                           tool_names=self.registry.names())
+                           tool_names=self.registry.names(), request=text)
         answer = LlmAnswer("")
         said: list[str] = []
 

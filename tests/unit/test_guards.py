@@ -120,6 +120,15 @@ def test_a_repeated_sentence_is_dropped_and_stops_the_model():
     assert spoken(out) == "Paris, France" and guard.stopped == "repetition" and codes(out) == [REPETITION]
 
 
+def test_the_drivers_own_words_said_back_are_a_repetition():
+    """Measured on the real SmolLM2 (bench, "the air in here feels stale"): it answered with the request itself."""
+    guard = ReplyGuard(CONTEXT, max_sentences=4, request="the air in here feels stale")
+    out = run(guard, "The air in here feels stale. ")
+    assert spoken(out) == "" and codes(out) == [REPETITION] and guard.stopped == "repetition"
+    answer = ReplyGuard(CONTEXT, max_sentences=4, request="why is the tire pressure light on")
+    assert spoken(run(answer, "The tire pressure light is on because a tire is low. ")) != ""  # its words, not a copy
+
+
 def test_a_repeated_word_ngram_across_sentences_stops_the_model():
     text = ("The car is a marvel of modern technology, and it's a testament to human ingenuity. "
             "It's a marvel of modern technology, and it's a testament to human ingenuity.")
