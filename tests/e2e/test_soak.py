@@ -24,8 +24,10 @@ def test_a_short_soak_answers_every_turn_and_leaks_no_descriptor_or_thread(tmp_p
     assert result["not_understood"] <= 6, result
     assert result["health_turns"] == 120  # every turn, the vanished clients' included, was answered
     assert result["dropped"] == {"audio_frames": 0, "client_messages": 0}
-    for key in ("fds", "threads"):  # exact counts: one more per vanished client would show at once
-        assert result[key]["max"] - result[key]["first"] <= 1, result[key]
+    for key in ("fds", "threads"):  # exact counts: one more per vanished client (12 here) would show at once
+        assert result[key]["last"] - result[key]["first"] <= 1, result[key]  # nothing left behind
+        # while two requests overlap, asyncio's worker pool may add a thread or two for a while (seen: 8 -> 10 -> 8)
+        assert result[key]["max"] - result[key]["first"] <= 3, result[key]
     rss = result["rss_kib"]
     assert rss["first"] > 50_000 and isinstance(rss["slope_per_1000_turns"], float)
     assert json.loads((tmp_path / "soak.json").read_text())["turns"] == 120
