@@ -26,7 +26,7 @@ from typing import AsyncIterable, AsyncIterator, Callable, NamedTuple
 import numpy as np
 
 from cockpit.asr import Grammars, make_recognizer
-from cockpit.asr.heard import (BareWake, Heard, Interruption, ListenMode, ListenTimeout, SpeechBegan, Utterance,
+from cockpit.asr.heard import (BareWake, Heard, ListenMode, ListenTimeout, SpeechBegan, Utterance,
                                WordsSoFar)
 from cockpit.asr.recognition import RecognitionThreads
 from cockpit.audio.bargein import BargeInDecider, has_words
