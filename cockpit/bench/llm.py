@@ -83,7 +83,7 @@ MANUAL = [
 def llm_model(preset: str) -> tuple[str, bool]:
     """A real GGUF from models/ when pulled, else a fixture of the same shape (Q8_0 tiny, Q4_K_M others)."""
     if preset != "tiny":
-        from cockpit.brain.local import resolve_model_file
+        from cockpit.brain.gguf import resolve_model_file
         try:
             path = resolve_model_file(preset)
             if not (path.parent / "FIXTURE.json").exists():
