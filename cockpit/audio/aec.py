@@ -39,6 +39,7 @@ import threading
 import numpy as np
 
 from cockpit.audio.formats import SAMPLE_RATE
+from cockpit.audio.ring import get, put
 from cockpit.config.voice import AecSettings
 from cockpit.errors import CockpitError, EngineMissing
 
@@ -190,10 +191,7 @@ class FarEnd:
                 self._start = (self._start + over) % cap
                 self._count -= over
                 self.dropped += over
-            end = (self._start + self._count) % cap
-            first = min(len(x), cap - end)
-            self._ring[end:end + first] = x[:first]
-            self._ring[:len(x) - first] = x[first:]
+            put(self._ring, self._start + self._count, x)
             self._count += len(x)
 
     def take(self, n: int) -> np.ndarray:
@@ -201,13 +199,10 @@ class FarEnd:
         if n < 0:
             raise ValueError(f"cannot take {n} samples")
         out = np.zeros(n, np.int16)
-        cap = self.capacity
         with self._lock:
             k = min(n, self._count)
-            first = min(k, cap - self._start)
-            out[:first] = self._ring[self._start:self._start + first]
-            out[first:k] = self._ring[:k - first]
-            self._start = (self._start + k) % cap
+            get(self._ring, self._start, k, out[:k])
+            self._start = (self._start + k) % self.capacity
             self._count -= k
         return out
 

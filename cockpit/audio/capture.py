@@ -15,6 +15,7 @@ import numpy as np
 import soxr
 
 from cockpit.audio.formats import SAMPLE_RATE
+from cockpit.audio.ring import put
 from cockpit.config import InputSettings
 from cockpit.errors import AudioInputError
 
@@ -63,10 +64,7 @@ class RingBuffer:
         block = block[len(block) - min(len(block), cap):]
         m = len(block)
         self._claimed = start + m
-        i = start % cap
-        first = min(m, cap - i)
-        self.buf[i:i + first] = block[:first]
-        self.buf[:m - first] = block[first:]
+        put(self.buf, start, block)
         self._written = start + m
 
     def read(self) -> np.ndarray:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
-import math
 import threading
 import time
 from typing import Any, Callable
@@ -24,6 +23,7 @@ import numpy as np
 import soxr
 
 from cockpit.audio.reference import ReferenceTap
+from cockpit.audio.ring import ReplyRing
 from cockpit.config import OutputSettings, PlaybackSettings
 from cockpit.errors import CockpitError
 from cockpit.tts.espeak import Speech
@@ -37,10 +37,10 @@ BLOCK_S = 0.01
 FADE_S = 0.005
 """On ``stop()`` the audio that was playing fades out over this long instead of clicking."""
 DUCK_HOLD_S = 0.3
+"""The media stays ducked through gaps shorter than this between reply chunks."""
 STALL_S = 3.0
 """A device that has asked for no audio for this long while some is queued is gone (unplugged,
 its driver crashed): waiting ``play()``/``drain()`` calls fail with ``audio-output``."""
-"""The media stays ducked through gaps shorter than this between reply chunks."""
 
 
 def _sounddevice():
@@ -75,15 +75,11 @@ class Player:
         self._stream: Any = None
         self.samplerate = DEFAULT_RATE
         self._lock = threading.Lock()
-        self._ring = np.zeros(0, np.int16)
-        self._w = self._r = self._played = self._dropped = self._epoch = 0
-        self._fade = np.zeros(0, np.int16)
-        self._fade_len = self._last_emitted = self._silent = 0
+        self._ring = ReplyRing(playback.queue_s, self.samplerate, FADE_S)  # touched only under the lock
+        self._epoch = self._silent = 0
         self.underflows = 0
         """Blocks PortAudio reported it could not deliver in time."""
         self._ducked = False
-        self._paused = False
-        self._fade_in = 0  # samples of the next block to fade in (after resume)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed = asyncio.Event()
         self._wake_pending = False
@@ -122,8 +118,7 @@ class Player:
 
     def _setup(self, rate: int) -> None:
         self.samplerate = rate
-        self._ring = np.zeros(max(1, math.ceil(self.playback.queue_s * rate)), np.int16)
-        self._fade = np.zeros(max(1, int(FADE_S * rate)), np.int16)
+        self._ring = ReplyRing(self.playback.queue_s, rate, FADE_S)
         self._tap = ReferenceTap(rate)
 
     def close(self) -> None:
@@ -141,26 +136,26 @@ class Player:
     @property
     def playing(self) -> bool:
         """Audio is queued and not yet handed to the device."""
-        return self._w != self._r
+        return self._ring.queued > 0
 
     @property
     def paused(self) -> bool:
         """``pause()`` holds the queued audio (the speaker plays silence) until ``resume()`` or ``stop()``."""
-        return self._paused
+        return self._ring.paused
 
     @property
     def queued_s(self) -> float:
-        return (self._w - self._r) / self.samplerate
+        return self._ring.queued / self.samplerate
 
     @property
     def played_s(self) -> float:
         """Seconds of reply audio handed to the device since ``prepare()``."""
-        return self._played / self.samplerate
+        return self._ring.played / self.samplerate
 
     @property
     def dropped_s(self) -> float:
         """Seconds of queued reply audio thrown away by ``stop()``."""
-        return self._dropped / self.samplerate
+        return self._ring.dropped / self.samplerate
 
     # --- the event loop side ------------------------------------------------------------------
     def _bind(self) -> None:
@@ -183,13 +178,7 @@ class Player:
             with self._lock:
                 if epoch != self._epoch or self._stream is None:
                     return
-                cap = len(self._ring)
-                n = min(cap - (self._w - self._r), len(samples) - done)
-                i = self._w % cap
-                first = min(n, cap - i)
-                self._ring[i:i + first] = samples[done:done + first]
-                self._ring[:n - first] = samples[done + first:done + n]
-                self._w += n
+                n = self._ring.write(samples[done:])
                 if n:
                     self._silent = 0
             done += n
@@ -211,44 +200,23 @@ class Player:
         """Barge-in: drop everything queued now; returns the seconds dropped. Releases waiting
         ``play()``/``drain()`` calls and un-ducks."""
         with self._lock:
-            queued = self._w - self._r
-            keep = min(len(self._fade), queued) if self._last_emitted else 0
-            if keep:
-                cap, i = len(self._ring), self._r % len(self._ring)
-                head = np.concatenate([self._ring[i:i + keep], self._ring[:max(0, i + keep - cap)]])
-                ramp = np.linspace(1.0, 0.0, len(self._fade) + 1)[1:keep + 1]
-                self._fade[:keep] = np.round(head * ramp).astype(np.int16)
-                self._fade_len, self._played = keep, self._played + keep
-            self._r = self._w
-            self._dropped += queued - keep
+            dropped = self._ring.drop()
             self._epoch += 1
-            self._paused, self._fade_in = False, 0
         self._on_loop(self._settle_stop)
-        return (queued - keep) / self.samplerate
+        return dropped / self.samplerate
 
     def pause(self) -> float:
         """Hold the reply: the next block fades out over FADE_S and the speaker plays silence; what is
         queued stays, from the first sample not yet heard. Returns the seconds held."""
         with self._lock:
-            if self._paused or self._w == self._r:
-                return (self._w - self._r) / self.samplerate if self._paused else 0.0
-            cap, i = len(self._ring), self._r % len(self._ring)
-            keep = min(len(self._fade), self._w - self._r) if self._last_emitted else 0
-            if keep:  # the fade is heard now; the same samples are heard again, fading in, on resume
-                head = np.concatenate([self._ring[i:i + keep], self._ring[:max(0, i + keep - cap)]])
-                ramp = np.linspace(1.0, 0.0, len(self._fade) + 1)[1:keep + 1]
-                self._fade[:keep] = np.round(head * ramp).astype(np.int16)
-                self._fade_len = keep
-            self._paused = True
-            return (self._w - self._r) / self.samplerate
+            self._ring.pause()
+            return self._ring.queued / self.samplerate if self._ring.paused else 0.0
 
     def resume(self) -> float:
         """Play on from where ``pause()`` held, fading in over FADE_S; returns the seconds still queued."""
         with self._lock:
-            if self._paused:
-                self._paused = False
-                self._fade_in = len(self._fade)
-            return (self._w - self._r) / self.samplerate
+            self._ring.resume()
+            return self._ring.queued / self.samplerate
 
     async def _progress_or_stall(self) -> None:
         """Wait for the device to take audio; a device silent for STALL_S is an ``audio-output`` error."""
@@ -307,24 +275,8 @@ class Player:
             self.underflows += 1
         out = outdata[:, 0] if outdata.ndim == 2 else outdata
         with self._lock:
-            k = min(self._fade_len, frames)
-            out[:k] = self._fade[:k]
-            self._fade_len = 0
-            cap = len(self._ring)
-            n = 0 if self._paused else min(frames - k, self._w - self._r)
-            i = self._r % cap
-            first = min(n, cap - i)
-            out[k:k + first] = self._ring[i:i + first]
-            out[k + first:k + n] = self._ring[:n - first]
-            out[k + n:] = 0
-            if self._fade_in and n:  # resumed: the first FADE_S rises from silence
-                m = min(self._fade_in, n)
-                out[k:k + m] = np.round(out[k:k + m] * np.linspace(0.0, 1.0, len(self._fade) + 1)[1:m + 1]).astype(out.dtype)
-                self._fade_in -= m
-            self._r += n
-            self._played += n
-            self._last_emitted = n
-            idle = self._w == self._r
+            n = self._ring.read(out[:frames])
+            idle = self._ring.queued == 0
             before = self._silent
             self._silent = self._silent + frames - n if idle else 0
         if outdata.ndim == 2 and outdata.shape[1] > 1:
