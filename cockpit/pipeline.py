@@ -32,7 +32,7 @@ from cockpit.brain.context import ContextRenderer
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, spoken
-from cockpit.events import (ConfirmationAsked, ConfirmationSettled, ErrorRaised, Route, SpeechEnded, Stage, StackReady, StateChanged,
+from cockpit.events import (ConfirmationAsked, ConfirmationSettled, Route, SpeechEnded, Stage, StackReady, StateChanged,
                             ToolCall, Transcript, TurnSummary, WakeDetected)
 from cockpit.floor import Floor
 from cockpit.privacy.controls import DriverPrivacy
@@ -44,7 +44,7 @@ from cockpit.skills.registry import Registry, SkillContext
 from cockpit.skills.skillset import SkillSet
 from cockpit.stack import choose, on_disk, stack_ready
 from cockpit.trace import TurnTrace
-from cockpit.turn import BARGE_IN, Request, check_heard, decide_in_time, failure, summarise
+from cockpit.turn import BARGE_IN, Request, check_heard, decide_in_time, failure, play_out, report, summarise
 from cockpit.tts.reply import SpokenReply
 from cockpit.tts.voices import Voices
 from cockpit.vehicle.car import Car
@@ -134,7 +134,7 @@ class Assistant:
         await asyncio.gather(asyncio.to_thread(self.voices.prepare), self.listener.prepare(),
                              asyncio.to_thread(self.sink.prepare), self.brain.prepare())
         for problem in self.voices.problems:  # a voice fell back to espeak-ng: say so once
-            self._error(0, problem.code, str(problem).split("\n")[0] + " (speaking with espeak-ng)", Stage.TTS)
+            report(self.bus, 0, problem.code, str(problem).split("\n")[0] + " (speaking with espeak-ng)", Stage.TTS)
         self.ready = stack_ready(self.settings, self.stack, self.listener, self.tiers, self.voices)
         for line in self.ready.fallbacks:
             log.warning("%s", line)
@@ -306,16 +306,16 @@ class Assistant:
             out.close()
             audio_path, speech_error = await self._speak(speaking, request)
             if self.state is TurnState.LISTENING:  # talked over just as the reply ended: cut short all the same
-                return self._summary(request, decision, out.text, decision.error, None, interrupted=True)
+                return summarise(self.bus, request, decision, out.text, decision.error, None, interrupted=True)
             self._advance(Trigger.SPOKEN)
             self._follow_up(decision.reply)
-            return self._summary(request, decision, decision.reply, decision.error or speech_error, audio_path)
+            return summarise(self.bus, request, decision, decision.reply, decision.error or speech_error, audio_path)
         except asyncio.CancelledError as cancel:
             speaking.cancel()
             if not cancel.args or cancel.args[0] != BARGE_IN:
                 self._advance(Trigger.CANCEL)
                 raise
-            return self._summary(request, decision, out.text, decision.error, None, interrupted=True)
+            return summarise(self.bus, request, decision, out.text, decision.error, None, interrupted=True)
 
     async def _decide(self, request: Request, out: SpokenReply) -> Decision:
         """The brain's answer; any failure becomes one error event and the registry's spoken fallback."""
@@ -330,7 +330,7 @@ class Assistant:
                                         self.settings.session.turn_timeout_s)
         except Exception as exc:  # noqa: BLE001 - every failure ends the same way: one event, one sentence
             code, message = failure(exc, request.turn)
-        self._error(request.turn, code, message)
+        report(self.bus, request.turn, code, message)
         self._advance(Trigger.ERROR)
         fallback = spoken(code, self.settings.session.fallback_reply)
         out.say(fallback if not out.text or out.text.endswith((" ", "\n")) else " " + fallback)
@@ -342,13 +342,9 @@ class Assistant:
             chunks = await speaking
             if self.state is TurnState.THINKING:
                 self._advance(Trigger.REPLY)
-            path = await self.sink.finish_turn(chunks, request.turn, self.bus, request.trace)
-            if (lost := self.sink.take_problem()) is not None:  # the speaker went away: the reply is kept
-                self._error(request.turn, lost.code, str(lost).split("\n")[0], Stage.PLAYBACK)
-                return path, lost.code
-            return path, None
+            return await play_out(self.sink, self.bus, request, chunks)
         except CockpitError as exc:  # speech itself failed: reported, and the turn still closes
-            self._error(request.turn, exc.code, str(exc), Stage.TTS)
+            report(self.bus, request.turn, exc.code, str(exc), Stage.TTS)
             return None, exc.code
 
     def _follow_up(self, reply: str) -> None:
@@ -372,10 +368,3 @@ class Assistant:
     def _first_audio(self) -> None:
         if self.state is TurnState.THINKING:
             self._advance(Trigger.REPLY)
-
-    def _error(self, turn: int, code: str, message: str, stage: Stage | None = None) -> None:
-        self.bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=code, message=message, stage=stage))
-
-    def _summary(self, request: Request, decision: Decision, reply: str, error: str | None, audio_path: str | None,
-                 interrupted: bool = False) -> TurnSummary:
-        return summarise(self.bus, request, decision, reply, error, audio_path, interrupted)

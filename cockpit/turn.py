@@ -15,7 +15,7 @@ from typing import Awaitable, Callable
 from cockpit.brain.brain import Decision
 from cockpit.bus import EventBus
 from cockpit.errors import CockpitError
-from cockpit.events import ReplyText, ToolCall, TurnSummary
+from cockpit.events import ErrorRaised, ReplyText, Stage, ToolCall, TurnSummary
 from cockpit.trace import TurnTrace
 
 log = logging.getLogger(__name__)
@@ -83,3 +83,18 @@ def summarise(bus: EventBus, request: Request, decision: Decision, reply: str, e
                           error=error, audio_path=audio_path, route_reason=decision.reason, interrupted=interrupted)
     bus.emit(summary)
     return summary
+
+
+def report(bus: EventBus, turn: int, code: str, message: str, stage: Stage | None = None) -> None:
+    """One error of a turn, as its one event (the registry's code; the spoken fallback is the caller's)."""
+    bus.emit(ErrorRaised(t=time.monotonic(), turn=turn, code=code, message=message, stage=stage))
+
+
+async def play_out(sink, bus: EventBus, request: Request, chunks: list) -> tuple[str | None, str | None]:
+    """Play (or keep) a synthesised reply: (its WAV path, the error code of a speaker that went away while it
+    played — the reply is kept, the turn still closes)."""
+    path = await sink.finish_turn(chunks, request.turn, bus, request.trace)
+    if (lost := sink.take_problem()) is not None:
+        report(bus, request.turn, lost.code, str(lost).split("\n")[0], Stage.PLAYBACK)
+        return path, lost.code
+    return path, None
