@@ -40,6 +40,7 @@ from cockpit.proactive.copilot import CoPilot
 from cockpit.session import Trigger, TurnState, advance
 from cockpit.skills.audit import AuditLog
 from cockpit.skills.gate import ToolGate
+from cockpit.skills.policy import is_cancel
 from cockpit.skills.registry import Registry, SkillContext
 from cockpit.skills.skillset import SkillSet
 from cockpit.stack import choose, on_disk, stack_ready
@@ -166,7 +167,8 @@ class Assistant:
         # a read-back waits for its yes (session.confirm_window_s); any other question — the fast path's "Which
         # window?", a model's — is answered without the wake phrase within session.followup_s (_follow_up)
         self.listener.mode = ListenMode(replying=replying, awaiting_answer=self.gate.pending,
-                                        confirming=self.gate.pending, is_complete=self._is_command)
+                                        confirming=self.gate.pending, is_complete=self._is_command,
+                                        is_refusal=is_cancel)
 
     def _is_command(self, text: str) -> bool:
         return self.brain.fast.frontend.is_complete_command(text)

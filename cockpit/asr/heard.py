@@ -34,6 +34,10 @@ class ListenMode:
     dialog grammar (yes / no / cancel) rather than the commands."""
     is_complete: Callable[[str], bool] = _never
     """Is this partial transcript already a whole command? (shortens the endpointer's hangover)"""
+    is_refusal: Callable[[str], bool] = _never
+    """Is this a "no" / "cancel"? The only words a burst shorter than endpoint.min_speech_ms may carry
+    (it is heard at all only because an answer is awaited): a clipped "no" cancels, a clipped "yes" or a
+    cough forced into words never acts."""
 
 
 @dataclass(frozen=True)

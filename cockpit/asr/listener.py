@@ -291,7 +291,11 @@ class Listener:
                              error="asr-failed", audio=ev.audio)
         # a wake phrase said alone waits for the command; a talk-button press is no phrase: no words under
         # it get the "didn't catch that" answer (else the driver, button released, hears nothing at all)
-        if hit is not None and hit.phrase != PTT_PHRASE and not recognition.text and ev.speech_s - hit.end_s < BARE_WAKE_S:
+        ptt = hit is not None and hit.phrase == PTT_PHRASE
+        if ev.speech_s * 1000 < self.settings.endpoint.min_speech_ms and not (
+                self.mode.is_refusal(recognition.text) or (ptt and not recognition.text)):
+            return None  # under the cough bar, let through for an awaited answer: only a "no" counts
+        if hit is not None and not ptt and not recognition.text and ev.speech_s - hit.end_s < BARE_WAKE_S:
             self.window.open(self._ep.audio_time if self._ep else ev.audio_time)
             return BareWake(hit, ev.audio_time, ev.speech_s)
         self.window.close()

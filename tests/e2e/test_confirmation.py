@@ -277,3 +277,26 @@ def test_a_short_spoken_no_to_a_read_back_is_heard_not_taken_for_a_cough(tmp_pat
     assert ended.duration * 1000 < a.settings.endpoint.min_speech_ms  # short enough to be taken for a cough
     assert "Shall I go ahead?" in proposal.reply and reply.transcript == "no"
     assert not paid() and kinds(a) == ["policy-confirm-asked", "policy-refused"]
+
+
+def test_a_clipped_yes_under_the_cough_bar_never_pays(tmp_path, speech):
+    """The same short burst that lets a clipped "no" cancel must not let a clipped "yes" (or a cough the
+    dialog grammar forces into one) confirm: under endpoint.min_speech_ms only a refusal counts."""
+    a, paid = make(tmp_path, wake={"mode": "phrase"})
+    events: list = []
+    a.bus.subscribe(events.append)
+    yes = speech("yes", 160)
+    loud = np.flatnonzero(np.abs(yes.astype(np.int32)) > 1000)
+    clipped_yes = (yes[loud[0]:loud[0] + 3200] * np.minimum(1.0, np.linspace(8, 0, 3200))).astype(np.int16)
+
+    async def go():
+        await a.prepare()
+        try:
+            return await a.listen(simulated_microphone(
+                [speech("hey cockpit, order a large latte from bean there", 160), clipped_yes]))
+        finally:
+            await a.close()
+    turns = asyncio.run(go())
+    assert "Shall I go ahead?" in turns[0].reply
+    assert not paid() and "policy-confirmed" not in kinds(a)
+    assert [t.transcript for t in turns[1:]] == []  # not taken for an answer at all
