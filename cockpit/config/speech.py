@@ -112,7 +112,8 @@ class EndpointSettings(Section):
     """Shorter bursts (a cough, a click) are discarded."""
     answer_min_speech_ms: int = Field(120, ge=0, le=5000)
     """The same while cockpit waits for the driver's answer (a read-back, a question, a co-pilot's offer):
-    a clipped "no" is then not taken for a cough."""
+    a clipped "no" is then not taken for a cough. Such a short burst only ever refuses: a clipped "yes" or
+    any other words under min_speech_ms are dropped as before."""
     max_utterance_s: float = Field(12.0, gt=1.0, le=120.0)
     """An utterance is cut off (and marked truncated) after this long."""
     preroll_ms: int = Field(300, ge=0, le=2000)
