@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import threading
 
 import pytest
 
 from cockpit.config import parse_config
+from support.asgi import asgi_call
 from cockpit.events import Route, ToolCall
 from cockpit.pipeline import Assistant
 from cockpit.skills.builtin import comms, commerce
@@ -75,31 +75,9 @@ PORT = 8765
 
 async def call_api(app, method: str, path: str, body: dict | None = None,
                    token: str | None = TOKEN) -> tuple[int, dict]:
-    """One HTTP request through the ASGI app in-process, as a local client with no Origin would send it."""
-    headers = [(b"host", f"127.0.0.1:{PORT}".encode()), (b"content-type", b"application/json")]
-    if token:
-        headers.append((b"authorization", f"Bearer {token}".encode()))
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
-             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", PORT)}
-    pending = [{"type": "http.request", "body": json.dumps(body).encode() if body is not None else b"",
-                "more_body": False}]
-    status, chunks = 0, []
-
-    async def receive() -> dict:
-        if pending:
-            return pending.pop()
-        await asyncio.Event().wait()  # the client never hangs up
-        return {}
-
-    async def send(message: dict) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-    await app(scope, receive, send)
-    return status, json.loads(b"".join(chunks) or b"{}")
+    """One HTTP request through the ASGI app in-process, with the token when given."""
+    return await asgi_call(app, method, path, body, headers={"authorization": f"Bearer {token}"} if token else None,
+                           port=PORT)
 
 
 async def api_step(app, daemon, what: str, arg: str, stale: str | None) -> None:

@@ -6,7 +6,6 @@ one waits) and the endpointer line of /health."""
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from cockpit.config import parse_config
+from support.asgi import asgi_call
 from cockpit.service.mapview import opening
 from cockpit.vehicle import geo, vss
 from cockpit.vehicle.route import load_route
@@ -29,30 +29,7 @@ WORK = ROUTE.points[-1]
 
 async def call(app, method: str, path: str, body: dict | None = None, query: str = "",
                headers: dict | None = None) -> tuple[int, dict]:
-    """One HTTP request through the ASGI app, as a local client with no Origin sends it."""
-    raw = [(b"host", f"127.0.0.1:{PORT}".encode()), (b"content-type", b"application/json")]
-    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": raw, "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", PORT)}
-    pending = [{"type": "http.request", "body": json.dumps(body).encode() if body is not None else b"",
-                "more_body": False}]
-    status, chunks = 0, []
-
-    async def receive() -> dict:
-        if pending:
-            return pending.pop()
-        await asyncio.Event().wait()
-        return {}
-
-    async def send(message: dict) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-    await app(scope, receive, send)
-    return status, json.loads(b"".join(chunks) or b"{}")
+    return await asgi_call(app, method, path, body, query=query, headers=headers, port=PORT)
 
 
 def settings(tmp_path, feeds: bool = True, **service):
