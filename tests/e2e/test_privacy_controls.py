@@ -107,8 +107,11 @@ def test_forget_today_is_read_back_and_only_a_spoken_yes_runs_it(qwen_tiny, tmp_
     counts: list = []
     note = lambda: counts.append((len(history.messages()), len(reply_files(replies))))  # noqa: E731
     old = []
+    # the random-weight model's reply to OPEN is gibberish the reply guards may drop (it can hold "{}": tool
+    # text), leaving nothing in the history; what a real model's answer leaves is then put there directly
+    remembered = lambda: history.messages() or history.add(OPEN, "It was founded in 1158.")  # noqa: E731
     (story, asked, typed_yes, asked_again, yes), events = run(
-        a, OPEN, lambda: old.append(reply_files(replies)[0]), lambda: _yesterday(old[0]), note,
+        a, OPEN, remembered, lambda: old.append(reply_files(replies)[0]), lambda: _yesterday(old[0]), note,
         "forget what I said today", note, ("typed", "yes"), note, "hey cockpit, forget what i said today", "yes", note)
     assert story.route is Route.LOCAL
     assert asked.reply.startswith("Forget what you said today") and asked.reply.endswith("press Confirm.")
