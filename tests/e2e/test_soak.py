@@ -24,10 +24,15 @@ def test_a_short_soak_answers_every_turn_and_leaks_no_descriptor_or_thread(tmp_p
     assert result["not_understood"] <= 6, result
     assert result["health_turns"] == 120  # every turn, the vanished clients' included, was answered
     assert result["dropped"] == {"audio_frames": 0, "client_messages": 0}
-    for key in ("fds", "threads"):  # exact counts: one more per vanished client (12 here) would show at once
-        assert result[key]["last"] - result[key]["first"] <= 1, result[key]  # nothing left behind
-        # while two requests overlap, asyncio's worker pool may add a thread or two for a while (seen: 8 -> 10 -> 8)
-        assert result[key]["max"] - result[key]["first"] <= 3, result[key]
+    # one descriptor or thread left per vanished client would add 9 between the first sample after the
+    # warm-up (turn 30) and the last (a client vanishes every tenth turn)
+    vanished = sum(1 for n in range(result["warmup_turns"], 120) if n % 10 == 9)
+    assert vanished == 9
+    assert result["fds"]["last"] - result["fds"]["first"] <= 1, result["fds"]  # exact: nothing left behind
+    # asyncio's worker pool starts its threads lazily, up to min(32, cpus + 4) = 6 here, and keeps them: seen
+    # 8 -> 10 -> 8 and 8 -> 11 -> 11 on 2 cores; a leak grows past that with every client
+    assert result["threads"]["last"] - result["threads"]["first"] <= 4 < vanished, result["threads"]
+    assert result["threads"]["max"] - result["threads"]["first"] <= 5, result["threads"]
     rss = result["rss_kib"]
     assert rss["first"] > 50_000 and isinstance(rss["slope_per_1000_turns"], float)
     assert json.loads((tmp_path / "soak.json").read_text())["turns"] == 120

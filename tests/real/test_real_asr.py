@@ -115,8 +115,11 @@ def test_whisper_base_understands_clipped_and_telephone_band_speech(damage, spea
     said = "set the volume to five"
     clean = m.speech(said, speaker, voice=joe if speaker == "piper" else None, cache=m.SPEECH_CACHE)
     if damage == "clipped":
-        audio = np.clip(clean.astype(np.float32) * 3, -32768, 32767).astype(np.int16)
-        assert np.mean(np.abs(audio) >= 32767) > 0.02
+        # driven into the rails: the gain that clips the loudest 3 % of the clip (piper's loudness varies from run
+        # to run, so a fixed gain of 3 clipped 1.5-2.5 %), never less than 3
+        gain = max(3.0, 32767 / np.percentile(np.abs(clean.astype(np.float32)), 97))
+        audio = np.clip(clean.astype(np.float32) * gain, -32768, 32767).astype(np.int16)
+        assert np.mean(np.abs(audio) >= 32767) >= 0.025
     else:
         audio = to_pipeline(soxr.resample(clean.astype(np.float32), 16000, 8000).astype(np.int16), 8000)
     asr = m.whisper_stream(real_model("whisper-base"), language="en")
