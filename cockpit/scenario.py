@@ -24,11 +24,15 @@ PIPER_DRIVER = "piper:piper-en-joe"
 
 @lru_cache(maxsize=4)
 def piper_voice(voice: str = "piper-en-joe"):
-    """A prepared cockpit PiperVoice (catalog name or .onnx path), loaded once per voice."""
+    """A prepared cockpit PiperVoice (catalog name or .onnx path) for the simulated driver, loaded once per
+    voice. Its noise scales are 0: piper then says a line the same way every time (with its defaults it samples
+    the durations and the timbre anew, and one run's pause after "hey cockpit," or inside "turn it down" is
+    another's end of turn), so a scripted drive is the same drive on every run and every machine. cockpit's
+    own voice keeps the configured scales (tts.piper)."""
     from cockpit.config.voice import PiperSettings
     from cockpit.tts.piper import PiperVoice
 
-    v = PiperVoice(PiperSettings(voices={"en": voice}), "en")
+    v = PiperVoice(PiperSettings(voices={"en": voice}, noise_scale=0.0, noise_w=0.0), "en")
     v.prepare()
     return v
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import AsyncIterable, AsyncIterator, Callable, NamedTuple
+from typing import AsyncIterable, AsyncIterator, Callable
 
 import numpy as np
 
@@ -29,13 +29,14 @@ from cockpit.asr import Grammars, make_recognizer
 from cockpit.asr.heard import (BareWake, Heard, ListenMode, ListenTimeout, SpeechBegan, Utterance,
                                WordsSoFar)
 from cockpit.asr.recognition import RecognitionThreads
+from cockpit.asr.unfinished import finished, unfinished
 from cockpit.audio.bargein import BargeInDecider, has_words
 from cockpit.audio.echo import EchoRemoval
-from cockpit.asr.unfinished import finished, unfinished
+
 from cockpit.audio.endpoint import Discarded, Ended, Endpointer, Paused, Started
 from cockpit.audio.framing import Reframer
 from cockpit.audio.nearend import NearEndDetector
-from cockpit.audio.smartturn import SmartTurn
+from cockpit.audio.smartturn import MAX_VERDICTS, SmartTurn, Verdict
 from cockpit.audio.vad import make_vad
 from cockpit.config import Settings
 from cockpit.events import ErrorRaised, Event, SpeechStarted, Stage, Transcript, VoiceActivity
@@ -54,28 +55,14 @@ WAKE_BREATH_S = 0.4
 Smart Turn does not judge it (the fixed hangover applies), nor any pause before the wake phrase."""
 BARE_WAKE_S = 0.6
 """Less than this much speech after the wake phrase, with no words recognised: a bare wake."""
-
-
-MAX_VERDICTS = 10000
-"""Verdicts kept for measurement; a listener running for the life of the car stops recording."""
-
-
-class Verdict(NamedTuple):
-    audio_time: float
-    """The end of the last speech frame before the pause."""
-    probability: float
-    judged_ms: float
-    """Wall time from the pause to the verdict and the words (the listener waited for both)."""
-    at: float
-    """Audio time of the frame at which the pause was judged."""
-    work_ms: float
-    """The longer of Smart Turn's and the recogniser's own work on the pause (in parallel): what the wait is
-    when the recogniser has kept up with the audio, as at real-time pace."""
+WAKE_WORDS = 2
+"""A final transcript of at most this many words the wake phrase's removal left unchanged, under BARE_WAKE_S
+after the spotter's hit, is the phrase misheard ("Hey, coffee."): a bare wake, not a request for the model."""
 
 
 class Listener:
     def __init__(self, settings: Settings, emit: Callable[[Event], None], *, grammars: Grammars = Grammars(),
-                 player=None, strip_wake: Callable[[str], str] | None = None):
+                 player=None, strip_wake: Callable[..., str] | None = None):
         self.settings = settings
         self.emit = emit
         self.mode = ListenMode()
@@ -265,8 +252,18 @@ class Listener:
                 if fresh and partial.text != self._words_told:
                     self._new_words = self._words_told = partial.text
                 words = self.turn is not None and self.settings.endpoint.smart_turn.words  # mode smart-turn only
-                ep.complete = fresh and (self.mode.is_complete(partial.text) or (words and finished(partial.text)))
+                # "Hey, coffee." is the wake phrase misheard, not a finished sentence: until the command has begun
+                # after the spotter's hit, nothing shortens the wait (the breath after "hey cockpit," goes on)
+                command_begun = not self._needs_wake or (
+                    (hit := self.threads.hit) is not None and partial.audio_s >= hit.end_s + WAKE_BREATH_S)
+                ep.complete = fresh and command_begun and (
+                    self.mode.is_complete(partial.text) or (words and finished(partial.text)))
                 ep.unfinished = fresh and words and unfinished(partial.text)
+
+    def _only_wake(self, text: str) -> bool:
+        """No words but the wake phrase: none left once it was removed, or the recogniser's spelling of the phrase
+        alone that removal did not recognise ("Hey, coffee.", "Hey cut") — at most WAKE_WORDS words, unchanged."""
+        return not text or (text == self.threads.heard and len(text.split()) <= WAKE_WORDS)
 
     async def _ended(self, ev: Ended | Discarded) -> Utterance | BareWake | None:
         trace = TurnTrace()  # the turn's origin: the moment the endpointer decided speech ended
@@ -295,7 +292,7 @@ class Listener:
         if ev.speech_s * 1000 < self.settings.endpoint.min_speech_ms and not (
                 self.mode.is_refusal(recognition.text) or (ptt and not recognition.text)):
             return None  # under the cough bar, let through for an awaited answer: only a "no" counts
-        if hit is not None and not ptt and not recognition.text and ev.speech_s - hit.end_s < BARE_WAKE_S:
+        if hit is not None and not ptt and self._only_wake(recognition.text) and ev.speech_s - hit.end_s < BARE_WAKE_S:
             self.window.open(self._ep.audio_time if self._ep else ev.audio_time)
             return BareWake(hit, ev.audio_time, ev.speech_s)
         self.window.close()

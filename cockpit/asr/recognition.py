@@ -18,6 +18,7 @@ import numpy as np
 
 from cockpit.asr.base import Partial, Recognition, Recognizer
 from cockpit.wake.phrase import WakeHit
+from cockpit.wake.ptt import PHRASE as PTT_PHRASE
 from cockpit.worker import EngineThread
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,18 @@ def _caught_up() -> None:
     return None
 
 
+def _spoken(hit: WakeHit | None) -> bool:
+    """The spotter heard a wake phrase said aloud (the talk button's press is no phrase)."""
+    return hit is not None and hit.phrase != PTT_PHRASE
+
+
 class RecognitionThreads:
-    def __init__(self, asr: Recognizer, spotter, strip_wake: Callable[[str], str] = lambda text: text):
+    def __init__(self, asr: Recognizer, spotter, strip_wake: Callable[..., str] = lambda text, heard=False: text):
         self.asr = asr
         self.spotter = spotter
         self.strip_wake = strip_wake
-        """Removes the wake phrase from a transcript that may begin with it."""
+        """Removes the wake phrase from a transcript that may begin with it; ``heard=True`` when the spotter heard
+        one spoken in this utterance (the removal then trusts a looser spelling: cockpit/lang/wake_words.py)."""
         self._asr_thread = EngineThread("asr")
         self._wake_thread = EngineThread("wake")
         self._partials: deque[Partial] = deque(maxlen=MAX_WAITING)
@@ -43,6 +50,8 @@ class RecognitionThreads:
         self._needs_wake = False
         self.pause_ms = 0.0
         """How long the recogniser's own work on the last pause took (its decode, on its thread)."""
+        self.heard = ""
+        """The last final transcript as the recogniser wrote it, wake phrase and all."""
         self.hit: WakeHit | None = None
         """The wake spotter's hit in the current utterance so far (None: not yet, or not listening)."""
 
@@ -108,7 +117,7 @@ class RecognitionThreads:
         out = []
         while self._partials:
             p = self._partials.popleft()
-            out.append(Partial("", self.strip_wake(p.text), p.audio_s))
+            out.append(Partial("", self.strip_wake(p.text, heard=_spoken(self.hit)), p.audio_s))
         return out
 
     def wake_fired(self) -> bool:
@@ -132,4 +141,6 @@ class RecognitionThreads:
             hit = None
         if recognition is None:
             return None, hit
-        return Recognition(self.strip_wake(recognition.text), recognition.confidence, recognition.language), hit
+        self.heard = recognition.text
+        return (Recognition(self.strip_wake(recognition.text, heard=_spoken(hit)), recognition.confidence,
+                            recognition.language), hit)

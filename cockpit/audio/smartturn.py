@@ -19,6 +19,7 @@ import importlib.util
 import logging
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -117,3 +118,20 @@ class SmartTurn:
         out = self._session.run([self._output], {self._input: self.features(audio)[None]})[0]
         self.last_ms = (time.perf_counter() - t0) * 1000
         return float(np.clip(np.asarray(out).reshape(-1)[0], 0.0, 1.0))
+
+
+MAX_VERDICTS = 10000
+"""Verdicts kept for measurement; a listener running for the life of the car stops recording."""
+
+
+class Verdict(NamedTuple):
+    audio_time: float
+    """The end of the last speech frame before the pause."""
+    probability: float
+    judged_ms: float
+    """Wall time from the pause to the verdict and the words (the listener waited for both)."""
+    at: float
+    """Audio time of the frame at which the pause was judged."""
+    work_ms: float
+    """The longer of Smart Turn's and the recogniser's own work on the pause (in parallel): what the wait is
+    when the recogniser has kept up with the audio, as at real-time pace."""

@@ -48,11 +48,11 @@ def wake_phrases(settings: WakeSettings) -> list[str]:
     return []
 
 
-def wake_stripper(settings: WakeSettings) -> Callable[[str], str]:
+def wake_stripper(settings: WakeSettings) -> Callable[..., str]:
     """Removes a leading wake phrase from a transcript however the recogniser spelled it ("Hey Cockpit,
     ...", "a cockpit ...", "hey cop it ..."): compared by sound (cockpit/lang/wake_words.py)."""
     from cockpit.lang.wake_words import strip_wake
     phrases = wake_phrases(settings)
     if not phrases:
-        return lambda text: text
-    return lambda text: strip_wake(text, phrases)[0]
+        return lambda text, heard=False: text
+    return lambda text, heard=False: strip_wake(text, phrases, heard)[0]

@@ -86,8 +86,9 @@ def test_a_filler_is_heard_as_not_done_and_the_whole_sentence_as_more_done(turn,
 
 def listen(audio: np.ndarray, settings: dict):
     """Every utterance the real listener (Silero, Smart Turn, Whisper base, the fast path's words) hears in
-    ``audio``: [(decision audio time, end of its last speech frame, text)], and the verdicts."""
-    from cockpit.asr.heard import Utterance
+    ``audio``: [(decision audio time, end of its last speech frame, text — None for a bare wake phrase)], and
+    the verdicts."""
+    from cockpit.asr.heard import BareWake, Utterance
     from cockpit.bench.turns import _assistant
 
     async def go():
@@ -102,8 +103,8 @@ def listen(audio: np.ndarray, settings: dict):
                 await a.listener.threads.settled()
         try:
             async for heard in a.listener.hear(frames()):
-                if isinstance(heard, Utterance):
-                    out.append((fed[0] / 16000, heard.audio_time, heard.text))
+                if isinstance(heard, (Utterance, BareWake)):  # a bare wake phrase: text None
+                    out.append((fed[0] / 16000, heard.audio_time, getattr(heard, "text", None)))
         finally:
             await a.close()
         return out, list(a.listener.verdicts)
@@ -129,3 +130,17 @@ def test_words_stopping_mid_sentence_keep_a_long_pause_in_the_turn(real_model, r
     assert len(heard) == 1 and "airport" in heard[0][2].lower()  # one turn, not cut at "navigate to the"
     heard_fixed, _ = listen(audio, {"endpoint": {"mode": "fixed"}})
     assert len(heard_fixed) == 2  # the 600 ms hangover cuts the driver off in that 1 s pause
+
+
+def test_the_wake_phrase_then_a_long_breath_then_the_command_is_one_request(real_model, real_models):
+    """"hey cockpit," and a 0.9 s breath before "navigate to work": whatever Whisper writes for the phrase alone
+    ("Hey, coffee." in a demo run, which the model tier then answered while the command went unheard), the
+    phrase is a bare wake and the command after it, needing no second wake phrase, is the request."""
+    real_model("whisper-base")
+    say = lambda text: _say(text, "piper")  # noqa: E731
+    gap = np.zeros(int(0.9 * 16000), np.int16)
+    audio = np.concatenate([say("hey cockpit"), gap, say("navigate to work"), np.zeros(24000, np.int16)])
+    heard, _ = listen(audio, {"wake": {"mode": "phrase"}, "endpoint": {"mode": "smart-turn"}})
+    texts = [text for _d, _l, text in heard]
+    assert texts[-1] is not None and "work" in texts[-1].lower(), heard
+    assert all(text is None for text in texts[:-1]), heard  # before it: the phrase alone, never a request

@@ -113,3 +113,34 @@ def test_factories_build_the_named_engine_and_name_the_allowed_values_otherwise(
     assert "asr.engine" in str(err.value) and "sphinx, whisper" in str(err.value)
     with pytest.raises(ConfigError, match="vad.engine"):
         make_vad(s.vad.model_construct(**{**s.vad.model_dump(), "engine": "x"}), s.audio)
+
+
+@pytest.mark.parametrize("raw, left, alone", [
+    ("Hey, coffee.", "Hey, coffee.", True),         # the phrase misheard, removal found nothing: the phrase alone
+    ("Hey cut", "Hey cut", True),
+    ("Hey cockpit.", "", True),                     # removed: nothing left
+    ("Hey cockpit, stop.", "stop.", False),         # a one-word command after the phrase is a command
+    ("Hey coffee, next track", "Hey coffee, next track", False),  # more words than the phrase has
+])
+def test_a_transcript_of_the_wake_phrase_alone_is_known_however_it_was_spelled(raw, left, alone):
+    from cockpit.asr.listener import Listener
+    listener = Listener(Settings.model_validate({"asr": {"engine": "sphinx"}, "vad": {"engine": "webrtc"}}),
+                        emit=lambda event: None, grammars=Grammars("#JSGF V1.0;", ""))
+    assert wake_stripper(listener.settings.wake)(raw) == left
+    listener.threads.heard = raw  # the recogniser's final, as written
+    assert listener._only_wake(left) is alone
+
+
+@pytest.mark.parametrize("heard, rest", [
+    ("Hey, coffee open my window a bit.", "open my window a bit."),  # Whisper base's spellings in demo runs
+    ("Hey cut, next track", "next track"),
+    ("Hey car, turn it down", "turn it down"),
+    ("Hey, call Anna", "Hey, call Anna"),            # "cockpit" dropped: the command's first word stays
+    ("Hey, open my window", "Hey, open my window"),
+    ("Hey, set the fan speed to 3", "Hey, set the fan speed to 3"),
+    ("Hey, play some jazz", "Hey, play some jazz"),
+])
+def test_a_wake_phrase_the_spotter_heard_is_removed_however_whisper_spelled_it(heard, rest):
+    strip = wake_stripper(_wake(mode="phrase").wake)
+    assert strip(heard, heard=True) == rest
+    assert strip(heard) == heard  # without the spotter's word for it, only a close spelling is removed
