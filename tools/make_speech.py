@@ -101,6 +101,7 @@ def _cache_key(text: str, speaker: str, rate: int, voice: str) -> str:
     if speaker == "piper":
         p = Path(voice)
         ident = f"{p.name}:{p.stat().st_size}" if p.is_file() else voice
+        ident += ":noise0"  # scenario.piper_voice says each line the same way (noise scales 0) since 2026-12
     else:
         ident = f"{voice}:{rate}"
     digest = hashlib.sha1(f"{speaker}|{ident}|{text}".encode()).hexdigest()[:16]

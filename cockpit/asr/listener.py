@@ -259,6 +259,7 @@ class Listener:
                 ep.complete = fresh and command_begun and (
                     self.mode.is_complete(partial.text) or (words and finished(partial.text)))
                 ep.unfinished = fresh and words and unfinished(partial.text)
+                ep.open_words = fresh and words and command_begun and not ep.complete and not ep.unfinished
 
     def _only_wake(self, text: str) -> bool:
         """No words but the wake phrase: none left once it was removed, or the recogniser's spelling of the phrase

@@ -109,6 +109,10 @@ class Endpointer:
         ``command_threshold`` (mode smart-turn)."""
         self.unfinished = False
         """Set by the caller while the partial transcript stops where no sentence ends (mode smart-turn)."""
+        self.open_words = False
+        """Set by the caller while there are words that are neither: no whole command, no finished sentence, no
+        dangling end ("turn it", "find a vegetarian"). Smart Turn alone then ends the pause at once only from
+        ``open_threshold``; from ``complete_threshold`` up to it the fixed hangover must pass."""
         self.probability: float | None = None
         """Smart Turn's verdict on the current pause (None: not judged, or speech resumed)."""
 
@@ -167,8 +171,10 @@ class Endpointer:
         t = self.s.smart_turn
         if self.unfinished:
             return self._incomplete_frames
-        if p >= t.complete_threshold or (self.complete and p >= t.command_threshold):
+        if self.complete and p >= t.command_threshold:
             return self._pause_frames
+        if p >= t.complete_threshold:
+            return self._hang_frames if self.open_words and p < t.open_threshold else self._pause_frames
         return self._hang_complete if self.complete else self._incomplete_frames
 
     def judge(self, pause: int, probability: float) -> list[EndpointEvent]:
@@ -191,7 +197,7 @@ class Endpointer:
         end_time = self._last_speech * self.frame_s
         audio = np.concatenate(self._utt) if self._utt else np.zeros(0, np.int16)
         self.in_speech = False
-        self.complete = self.unfinished = False
+        self.complete = self.unfinished = self.open_words = False
         self.probability = None
         self._utt = []
         self._run = 0

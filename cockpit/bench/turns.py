@@ -7,6 +7,8 @@ through cockpit's own listener — Silero VAD, the endpointer, Smart Turn on its
 pause decodes, the fast path's "whole command" — once per endpointer setting:
 
 - ``smart-turn``: the default (Smart Turn + the words' second opinion);
+- ``smart-turn, open words 0.8 / 0.9``: while the words are open (no whole command, no finished sentence, no
+  dangling end) Smart Turn ends the pause at once only from that bar; from 0.5 up to it, 600 ms of silence;
 - ``smart-turn, audio only``: Smart Turn without the words' "stops mid-sentence" (words: false);
 - ``fixed 600/300``: the hangovers before Smart Turn (300 ms once the partial is a whole command);
 - ``fixed 800``: a plain silence timer, as a simple VAD script waits.
@@ -39,6 +41,8 @@ MODES: dict[str, dict] = {
     "smart-turn": {"endpoint": {"mode": "smart-turn"}},
     "smart-turn, bar 0.8": {"endpoint": {"mode": "smart-turn", "smart_turn": {"complete_threshold": 0.8}}},
     "smart-turn, bar 0.9": {"endpoint": {"mode": "smart-turn", "smart_turn": {"complete_threshold": 0.9}}},
+    "smart-turn, open words 0.8": {"endpoint": {"mode": "smart-turn", "smart_turn": {"open_threshold": 0.8}}},
+    "smart-turn, open words 0.9": {"endpoint": {"mode": "smart-turn", "smart_turn": {"open_threshold": 0.9}}},
     "smart-turn, audio only": {"endpoint": {"mode": "smart-turn", "smart_turn": {"words": False}}},
     "fixed 600/300": {"endpoint": {"mode": "fixed", "hangover_ms": 600, "hangover_complete_ms": 300}},
     "fixed 800": {"endpoint": {"mode": "fixed", "hangover_ms": 800, "hangover_complete_ms": 800}},

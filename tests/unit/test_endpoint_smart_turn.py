@@ -17,7 +17,7 @@ def make(**settings) -> Endpointer:
                                        min_speech_ms=100, smart_turn=smart, **settings), FRAME)
 
 
-def feed(ep: Endpointer, pattern: str, verdict=None, *, complete=False, unfinished=False):
+def feed(ep: Endpointer, pattern: str, verdict=None, *, complete=False, unfinished=False, open_words=False):
     """Feed 's'/'.' frames; on each Paused, set the word flags and hand back ``verdict(pause)`` (None: no
     verdict). Returns (index of the frame each event came at, event)."""
     out = []
@@ -26,7 +26,7 @@ def feed(ep: Endpointer, pattern: str, verdict=None, *, complete=False, unfinish
         for ev in ep.process(np.full(FRAME, i, np.int16), ch == "s"):
             out.append((i, ev))
             if isinstance(ev, Paused):
-                ep.complete, ep.unfinished = complete, unfinished
+                ep.complete, ep.unfinished, ep.open_words = complete, unfinished, open_words
                 p = verdict(ev) if verdict else None
                 if p is not None:
                     out += [(i, e) for e in ep.judge(ev.pause, p)]
@@ -90,3 +90,20 @@ def test_a_verdict_on_a_pause_speech_broke_is_ignored():
     feed(ep, "." * 3)
     assert ep.judge(old.pause, 0.99) == []  # a newer pause is the one being judged
     assert ep.in_speech
+
+
+@pytest.mark.parametrize("p, frames", [(0.95, 3), (0.7, 20), (0.3, 40)])
+def test_open_words_need_the_open_bar_to_end_at_once_else_the_hangover(p, frames):
+    """Words like "turn it" (no whole command, no full stop, no dangling end): at or above open_threshold the
+    pause ends the turn at once; from complete_threshold up to it the 600 ms hangover; below, the long cap."""
+    ep = make(smart_turn={"open_threshold": 0.9})
+    events = feed(ep, "s" * 20 + "." * 60, lambda ev: p, open_words=True)
+    assert ended_at(events) == 20 + frames - 1
+    closed = make(smart_turn={"open_threshold": 0.9})  # the same verdict on words that are a full sentence
+    assert ended_at(feed(closed, "s" * 20 + "." * 60, lambda ev: p, complete=True)) == 20 + (3 if p >= 0.2 else 10) - 1
+
+
+def test_the_open_bar_at_the_complete_bar_changes_nothing():
+    for open_words in (False, True):
+        ep = make(smart_turn={"open_threshold": 0.5})
+        assert ended_at(feed(ep, "s" * 20 + "." * 60, lambda ev: 0.7, open_words=open_words)) == 22
