@@ -77,11 +77,12 @@ class SmartTurnSettings(Section):
     command_threshold: float = Field(0.2, gt=0.0, lt=1.0)
     """The lower bar that ends it at once while the partial transcript is already a whole command
     (the fast path parses it)."""
-    open_threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    open_threshold: float = Field(0.9, gt=0.0, lt=1.0)
     """While the words so far are open — no whole command, no finished sentence, no dangling end ("turn it",
     "find a vegetarian") — the bar at which Smart Turn alone ends the pause at once; a verdict from
     ``complete_threshold`` up to it waits ``endpoint.hangover_ms`` (a driver's pause inside a sentence is
-    bridged). At or below ``complete_threshold``: no difference."""
+    bridged). At or below ``complete_threshold``: no difference. Measured on the pause set (README): 0.9
+    cuts 141/288 hesitations instead of 169, fluent p50 286 ms instead of 272, p95 659 instead of 372."""
     incomplete_max_ms: int = Field(2000, ge=200, le=10000)
     """Smart Turn said the driver is not done ("navigate to ... uh ..."): the longest silence
     waited before the utterance ends anyway."""

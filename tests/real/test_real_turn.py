@@ -124,10 +124,13 @@ def test_a_confident_verdict_ends_the_turn_at_the_pause_itself(real_model, real_
 
 def test_words_stopping_mid_sentence_keep_a_long_pause_in_the_turn(real_model, real_models):
     real_model("whisper-base")
-    _k, _t, _s, audio, pauses = next(c for c in sentence_clips("navigate to the", "airport", "piper")
+    # (not "navigate to the | airport" any more: piper's fixed rendering of it leaves Whisper hearing "navigate to
+    # the air" before the pause, a sentence that does not stop mid-way)
+    _k, _t, _s, audio, pauses = next(c for c in sentence_clips("set the temperature to", "twenty two degrees", "piper")
                                       if c[0] == "pause" and c[2] == 1.0)
     heard, verdicts = listen(audio, {"endpoint": {"mode": "smart-turn"}})
-    assert len(heard) == 1 and "airport" in heard[0][2].lower()  # one turn, not cut at "navigate to the"
+    print(f"\nverdicts: {[(round(v.audio_time, 2), round(v.probability, 2)) for v in verdicts]}, heard {heard}")
+    assert len(heard) == 1 and "22" in heard[0][2]  # one turn, not cut at "set the temperature to" (measured: P 0.94)
     heard_fixed, _ = listen(audio, {"endpoint": {"mode": "fixed"}})
     assert len(heard_fixed) == 2  # the 600 ms hangover cuts the driver off in that 1 s pause
 
