@@ -32,7 +32,6 @@ from cockpit.asr.recognition import RecognitionThreads
 from cockpit.asr.unfinished import finished, unfinished
 from cockpit.audio.bargein import BargeInDecider, has_words
 from cockpit.audio.echo import EchoRemoval
-
 from cockpit.audio.endpoint import Discarded, Ended, Endpointer, Paused, Started
 from cockpit.audio.framing import Reframer
 from cockpit.audio.nearend import NearEndDetector
