@@ -118,7 +118,7 @@ def test_whisper_base_understands_clipped_and_telephone_band_speech(damage, spea
         # driven into the rails: the gain that clips the loudest 3 % of the clip (piper's loudness varies from run
         # to run, so a fixed gain of 3 clipped 1.5-2.5 %), never less than 3
         gain = max(3.0, 32767 / np.percentile(np.abs(clean.astype(np.float32)), 97))
-        audio = np.clip(clean.astype(np.float32) * gain, -32768, 32767).astype(np.int16)
+        audio = np.clip(clean.astype(np.float32) * gain, -32767, 32767).astype(np.int16)  # (|-32768| overflows int16)
         assert np.mean(np.abs(audio) >= 32767) >= 0.025
     else:
         audio = to_pipeline(soxr.resample(clean.astype(np.float32), 16000, 8000).astype(np.int16), 8000)
