@@ -253,6 +253,24 @@ def test_a_disk_that_fills_mid_drive_refuses_then_recovers(tmp_path):
     assert a.audit.verify().ok and not a.audit.verify().breaks
 
 
+def clipped(word: np.ndarray) -> np.ndarray:
+    """The first 200 ms of a spoken word from its onset, faded out: a driver cut short."""
+    loud = np.flatnonzero(np.abs(word.astype(np.int32)) > 1000)
+    return (word[loud[0]:loud[0] + 3200] * np.minimum(1.0, np.linspace(8, 0, 3200))).astype(np.int16)
+
+
+def order_then(a: Assistant, speech, answer: np.ndarray) -> list:
+    """The driver orders a latte by voice, then ``answer`` is heard: every turn's summary."""
+    async def go():
+        await a.prepare()
+        try:
+            return await a.listen(simulated_microphone(
+                [speech("hey cockpit, order a large latte from bean there", 160), answer]))
+        finally:
+            await a.close()
+    return asyncio.run(go())
+
+
 def test_a_short_spoken_no_to_a_read_back_is_heard_not_taken_for_a_cough(tmp_path, speech):
     """The first 200 ms of espeak-ng's "no" (a driver cut short) is under endpoint.min_speech_ms
     (250): while a read-back waits, endpoint.answer_min_speech_ms (120) lets it through (with 250 there, the
@@ -260,19 +278,7 @@ def test_a_short_spoken_no_to_a_read_back_is_heard_not_taken_for_a_cough(tmp_pat
     a, paid = make(tmp_path, wake={"mode": "phrase"})
     events: list = []
     a.bus.subscribe(events.append)
-    no = speech("no", 160)
-    loud = np.flatnonzero(np.abs(no.astype(np.int32)) > 1000)
-    clipped_no = no[loud[0]:loud[0] + 3200] * np.minimum(1.0, np.linspace(8, 0, 3200))  # its first 200 ms, faded
-    clipped_no = clipped_no.astype(np.int16)
-
-    async def go():
-        await a.prepare()
-        try:
-            return await a.listen(simulated_microphone(
-                [speech("hey cockpit, order a large latte from bean there", 160), clipped_no]))
-        finally:
-            await a.close()
-    proposal, reply = asyncio.run(go())
+    proposal, reply = order_then(a, speech, clipped(speech("no", 160)))
     [ended] = [e for e in events if type(e).__name__ == "SpeechEnded" and e.turn == reply.turn]
     assert ended.duration * 1000 < a.settings.endpoint.min_speech_ms  # short enough to be taken for a cough
     assert "Shall I go ahead?" in proposal.reply and reply.transcript == "no"
@@ -285,18 +291,7 @@ def test_a_clipped_yes_under_the_cough_bar_never_pays(tmp_path, speech):
     a, paid = make(tmp_path, wake={"mode": "phrase"})
     events: list = []
     a.bus.subscribe(events.append)
-    yes = speech("yes", 160)
-    loud = np.flatnonzero(np.abs(yes.astype(np.int32)) > 1000)
-    clipped_yes = (yes[loud[0]:loud[0] + 3200] * np.minimum(1.0, np.linspace(8, 0, 3200))).astype(np.int16)
-
-    async def go():
-        await a.prepare()
-        try:
-            return await a.listen(simulated_microphone(
-                [speech("hey cockpit, order a large latte from bean there", 160), clipped_yes]))
-        finally:
-            await a.close()
-    turns = asyncio.run(go())
+    turns = order_then(a, speech, clipped(speech("yes", 160)))
     assert "Shall I go ahead?" in turns[0].reply
     assert not paid() and "policy-confirmed" not in kinds(a)
     assert [t.transcript for t in turns[1:]] == []  # not taken for an answer at all
