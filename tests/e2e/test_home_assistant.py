@@ -26,7 +26,8 @@ HOUSE = {"climate": "climate.heatpump", "lights": {"kitchen": "light.kitchen_lig
 
 @pytest.fixture(scope="module")
 def ha(tmp_path_factory):
-    core = HomeAssistantCore(tmp_path_factory.mktemp("home-assistant"))
+    needed = (HOUSE["climate"], *HOUSE["lights"].values(), HOUSE["garage"], *HOUSE["sensors"].values())
+    core = HomeAssistantCore(tmp_path_factory.mktemp("home-assistant"), entities=needed)
     print(f"\nHome Assistant {core.url} answered {core.started_s:.1f} s after start")
     yield core
     core.stop()

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -84,7 +85,7 @@ async def _long_lived(port: int, access: str) -> str:
 class HomeAssistantCore:
     """A running Home Assistant: ``url``, ``token`` (long-lived), ``state(entity)``; ``stop()``."""
 
-    def __init__(self, workdir: Path, start_timeout_s: float = 600.0) -> None:
+    def __init__(self, workdir: Path, entities: tuple[str, ...] = (), start_timeout_s: float = 600.0) -> None:
         hass = install()
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -103,6 +104,30 @@ class HomeAssistantCore:
         access = _post(f"{self.url}/auth/token",
                        form=f"grant_type=authorization_code&code={code['auth_code']}&client_id={client}")
         self.token = asyncio.run(_long_lived(self.port, access["access_token"]))
+        self.started_s += self._settle(entities, start_timeout_s)
+
+    def _settle(self, entities: tuple[str, ...], limit: float) -> float:
+        """HTTP answers before the integrations are set up: wait until HA says RUNNING and each entity a test
+        needs exists (CI once met a 404 for climate.heatpump a moment after the first answer)."""
+        began = time.monotonic()
+        missing: list[str] = ["RUNNING"]
+        while time.monotonic() - began < limit:
+            missing = [] if self._get("/api/config").get("state") == "RUNNING" else ["RUNNING"]
+            missing += [e for e in entities if self._get(f"/api/states/{e}") is None]
+            if not missing:
+                return time.monotonic() - began
+            time.sleep(0.5)
+        raise RuntimeError(f"Home Assistant still lacks {missing} after {limit:g} s; see {self.log}")
+
+    def _get(self, path: str) -> dict | None:
+        req = urllib.request.Request(f"{self.url}{path}", headers={"Authorization": f"Bearer {self.token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return None
+            raise
 
     def _wait(self, limit: float) -> float:
         began = time.monotonic()
@@ -119,9 +144,10 @@ class HomeAssistantCore:
         raise RuntimeError(f"Home Assistant did not answer within {limit:g} s; see {self.log}")
 
     def state(self, entity: str) -> dict:
-        req = urllib.request.Request(f"{self.url}/api/states/{entity}", headers={"Authorization": f"Bearer {self.token}"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read())
+        found = self._get(f"/api/states/{entity}")
+        if found is None:
+            raise LookupError(f"Home Assistant has no entity {entity}")
+        return found
 
     def stop(self) -> None:
         self.proc.terminate()
