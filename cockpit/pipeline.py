@@ -189,11 +189,11 @@ class Assistant:
         return True
 
     # -- entry points ----------------------------------------------------------------------------
-    async def text_turn(self, text: str, channel: str = "typed") -> TurnSummary:
-        """A typed request: no ASR, straight to the brain."""
+    async def text_turn(self, text: str, channel: str = "typed", reading: str | None = None) -> TurnSummary:
+        """A typed request: no ASR, straight to the brain (``reading``: replay a grammar recogniser's cross-check)."""
         self.turn_id += 1
         self.bus.emit(Transcript(t=time.monotonic(), turn=self.turn_id, text=text, final=True))
-        return await self._turn(Request(text, TurnTrace(), self.turn_id, channel))
+        return await self._turn(Request(text, TurnTrace(), self.turn_id, channel, reading=reading))
 
     async def offer(self, call: ToolCall, question: str | None = None) -> TurnSummary:
         """cockpit speaks first: ``call`` goes to the policy gate from no tier, held for the driver's yes with
@@ -286,7 +286,7 @@ class Assistant:
         if u.text:
             self.bus.emit(Transcript(t=time.monotonic(), turn=self.turn_id, text=u.text, final=True,
                                      confidence=u.confidence, language=u.language))
-        return Request(u.text, u.trace, self.turn_id, "voice", error=u.error)
+        return Request(u.text, u.trace, self.turn_id, "voice", error=u.error, reading=u.reading)
 
     # -- one turn --------------------------------------------------------------------------------
     async def _turn(self, request: Request) -> TurnSummary:
@@ -328,7 +328,7 @@ class Assistant:
                 return Decision(Route.NONE, reply, [request.offer], f"cockpit offered {request.offer.name}")
             check_heard(request)
             return await decide_in_time(lambda: self.brain.decide(request.text, request.trace, request.turn, out.say,
-                                                                  channel=request.channel),
+                                                                  channel=request.channel, reading=request.reading),
                                         self.settings.session.turn_timeout_s)
         except Exception as exc:  # noqa: BLE001 - every failure ends the same way: one event, one sentence
             code, message = failure(exc, request.turn)

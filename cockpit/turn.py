@@ -40,6 +40,8 @@ class Request:
     """cockpit speaks first: this call goes to the gate and its read-back is the reply (Assistant.offer)."""
     ask: str | None = None
     """The question cockpit asks about ``offer`` (the gate holds it for the driver's yes)."""
+    reading: str | None = None
+    """The recogniser's open-vocabulary cross-check of ``text`` (None: none was made)."""
 
 
 def check_heard(request: Request) -> None:

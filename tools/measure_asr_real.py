@@ -103,10 +103,18 @@ def listener_vad():
     return WebRtcVad(VadSettings(engine="webrtc"), AudioSettings())
 
 
-def recognise(asr, samples: np.ndarray, vad) -> tuple[str, float, float]:
+def recognise(asr, samples: np.ndarray, vad, preroll_s: float = 0.0) -> tuple[str, float, float]:
     """Feed one utterance as the listener would; (transcript, final_ms, compute_s)."""
+    heard, final_ms, compute_s = recognition(asr, samples, vad, preroll_s)
+    return heard.text, final_ms, compute_s
+
+
+def recognition(asr, samples: np.ndarray, vad, preroll_s: float = 0.0):
+    """:func:`recognise` with the whole Recognition; ``preroll_s`` of silence first (the endpointer's
+    pre-roll, audio.endpoint.preroll_ms, reaches the recogniser in the listener)."""
     n = vad.frame_samples
-    audio = np.concatenate([samples, np.zeros(int(HANGOVER_S * 16000), np.int16)])
+    audio = np.concatenate([np.zeros(int(preroll_s * 16000), np.int16), samples,
+                            np.zeros(int(HANGOVER_S * 16000), np.int16)])
     audio = np.pad(audio, (0, -len(audio) % n))
     flags = [vad.is_speech(audio[i:i + n]) for i in range(0, len(audio), n)]
     last_voiced = max((i for i, f in enumerate(flags) if f), default=0)
@@ -120,9 +128,9 @@ def recognise(asr, samples: np.ndarray, vad) -> tuple[str, float, float]:
         compute += dt
         after_speech += dt if k > last_voiced else 0.0
     t0 = time.perf_counter()
-    text = asr.finish().text
+    heard = asr.finish()
     dt = time.perf_counter() - t0
-    return text, 1000 * (after_speech + dt), compute + dt
+    return heard, 1000 * (after_speech + dt), compute + dt
 
 
 @dataclass

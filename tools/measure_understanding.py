@@ -24,7 +24,7 @@ import argparse
 import json
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 from phrases import Phrase, load_phrase_set, with_wake  # noqa: E402
 
 OUT = ROOT / "out" / "understanding"
+PREROLL_S = 0.3
+"""Silence before each utterance, as the endpointer's pre-roll (audio.endpoint.preroll_ms) gives the
+recogniser in the listener (transcripts saved before stop 26 were made without it)."""
 WAKE = ("cockpit", "hey jarvis")
 """The phrases the front end strips: the default keyphrase and the openWakeWord model's phrase."""
 
@@ -72,11 +75,15 @@ def _registry(make):
     return _REG[0]
 
 
-def score_rows(rows: list[Phrase], transcripts: dict[str, str], frontend) -> list[dict]:
+def score_rows(rows: list[Phrase], transcripts: dict[str, str], frontend,
+               readings: dict[str, str | None] | None = None) -> list[dict]:
+    """Each row's outcome; with ``readings`` (PocketSphinx's cross-check) as the Brain decides."""
     out = []
     for row in rows:
         heard_text = transcripts.get(row.text, row.text)
-        kind, done = outcome(row, frontend.understand(heard_text))
+        heard = frontend.understand(heard_text)
+        reading = (readings or {}).get(row.text)
+        kind, done = outcome(row, heard if reading is None else frontend.cross_check(heard, reading))
         out.append({"text": row.text, "heard": heard_text, "kind": row.kind, "tool": row.tool,
                     "category": row.category, "outcome": kind, "done": done})
     return out
@@ -89,7 +96,10 @@ def summary(scored: list[dict]) -> dict:
     c = Counter(s["outcome"] for s in dom)
     m = Counter(s["outcome"] for s in mna)
     n = max(1, len(dom))
+    read_back = sum(1 for s in dom if s["outcome"] == "correct" and s["done"].startswith("ask")
+                    and "yes/no" in s["done"] and s["tool"] != "navigate_to")  # destinations are always read back
     return {"in_domain": len(dom), "understood": c["correct"], "understood_rate": round(c["correct"] / n, 4),
+            "read_back": read_back,
             "asked": c["asked"], "not_understood": c["none"], "wrong": c["wrong"],
             "wrong_rate": round(c["wrong"] / n, 4), "must_not_act": len(mna), "false_actions": m["false"],
             "false_rate": round(m["false"] / max(1, len(mna)), 4), "mna_asked": m["asked"],
@@ -172,9 +182,9 @@ def hear(name: str, speaker: str, texts: list[str], threads: int) -> dict[str, d
     t0 = time.perf_counter()
     for i, text in enumerate(todo, 1):
         samples = speech(text, speaker, voice=joe if speaker == "piper" else None, cache=m.SPEECH_CACHE)
-        heard, final_ms, compute_s = m.recognise(asr, samples, vad)
-        done[text] = {"heard": heard, "llr": getattr(asr, "last_llr", None), "final_ms": round(final_ms, 1),
-                      "rtf": round(compute_s / (len(samples) / 16000), 3)}
+        heard, final_ms, compute_s = m.recognition(asr, samples, vad, PREROLL_S)
+        done[text] = {"heard": heard.text, "llr": getattr(asr, "last_llr", None), "reading": heard.reading,
+                      "final_ms": round(final_ms, 1), "rtf": round(compute_s / (len(samples) / 16000), 3)}
         if i % 20 == 0 or i == len(todo):
             path.write_text(json.dumps(done, indent=1, ensure_ascii=False))
             print(f"  {name}/{speaker}: {i}/{len(todo)} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
@@ -207,11 +217,12 @@ def print_tables(report: dict) -> None:
         p = "-" if r["precision"] is None else f"{r['precision']:.3f}"
         print(f"{tool:<24} {r['n']:>4} {p:>9} {r['recall']:>7.3f}")
     print("\nUnderstanding per source (in-domain: understood / asked / not understood / WRONG; must-not-act: FALSE)")
-    print(f"{'source':<32} {'n':>4} {'understood':>10} {'asked':>5} {'none':>5} {'wrong':>5} "
+    print("(read back: understood, but run only after the driver's yes: PocketSphinx's cross-check disagreed)")
+    print(f"{'source':<44} {'n':>4} {'understood':>10} {'read back':>9} {'asked':>5} {'none':>5} {'wrong':>5} "
           f"{'mna':>4} {'false':>5} {'mna asked':>9}")
     for name, s in report["sources"].items():
-        print(f"{name:<32} {s['in_domain']:>4} {pct(s['understood_rate']):>10} {s['asked']:>5} {s['not_understood']:>5} "
-              f"{s['wrong']:>5} {s['must_not_act']:>4} {s['false_actions']:>5} {s['mna_asked']:>9}")
+        print(f"{name:<44} {s['in_domain']:>4} {pct(s['understood_rate']):>10} {s['read_back']:>9} {s['asked']:>5} "
+              f"{s['not_understood']:>5} {s['wrong']:>5} {s['must_not_act']:>4} {s['false_actions']:>5} {s['mna_asked']:>9}")
     if report.get("wake"):
         print("\nWake phrase removal (stripped of those said with one; false strips of those said without)")
         for name, w in report["wake"].items():
@@ -235,12 +246,17 @@ def build_report(rows: list[Phrase], speech_rows: list[Phrase], recognisers: lis
             saved = json.loads(path.read_text())
             have = [r for r in speech_rows if r.text in saved]
             heard = heard_texts(name, saved, min_llr)
-            s = score_rows(have, heard, fe)
-            key = f"{name} / {speaker}"
-            report["sources"][key] = summary([x for x in s if not x["text"].startswith("hey ")])
-            report["sources"][key + " (wake)"] = summary([x for x in s if x["text"].startswith("hey ")])
-            report["wake"][key] = wake_rates(have, {t: saved[t]["heard"] for t in saved})
-            report["rows"][key] = s
+            readings = {t: r.get("reading") for t, r in saved.items()}
+            variants = [(name, readings)]
+            if any(readings.values()):  # the same transcripts as if asr.sphinx.cross_check were off
+                variants.append((name + " (no cross-check)", None))
+            for label, read in variants:
+                s = score_rows(have, heard, fe, read)
+                key = f"{label} / {speaker}"
+                report["sources"][key] = summary([x for x in s if not x["text"].startswith("hey ")])
+                report["sources"][key + " (wake)"] = summary([x for x in s if x["text"].startswith("hey ")])
+                report["rows"][key] = s
+            report["wake"][f"{name} / {speaker}"] = wake_rates(have, {t: saved[t]["heard"] for t in saved})
     return report
 
 

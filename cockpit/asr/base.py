@@ -15,6 +15,9 @@ class Recognition:
     confidence: float | None
     language: str = "en"
     """The language the recogniser heard (Whisper detects it when asr.language is auto)."""
+    reading: str | None = None
+    """A closed-grammar recogniser's second, open-vocabulary reading of the same audio (PocketSphinx's
+    English language model): the front end acts on ``text`` only when both name the same command."""
 
 
 @dataclass(frozen=True)

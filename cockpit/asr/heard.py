@@ -115,6 +115,8 @@ class Utterance:
     """The recogniser raised on this utterance (``asr-failed``): heard, but not understood."""
     audio: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16), repr=False)
     """Pre-roll + speech + hangover, 16 kHz mono int16."""
+    reading: str | None = None
+    """The recogniser's open-vocabulary cross-check of ``text`` (asr.base.Recognition.reading)."""
 
 
 Heard = SpeechBegan | BareWake | ListenTimeout | Interruption | Resume | WordsSoFar | Utterance

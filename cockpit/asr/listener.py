@@ -297,4 +297,4 @@ class Listener:
             return BareWake(hit, ev.audio_time, ev.speech_s)
         self.window.close()
         return Utterance(recognition.text, recognition.confidence, recognition.language, ev.audio_time, ev.speech_s,
-                         ev.truncated, trace, wake=hit, audio=ev.audio)
+                         ev.truncated, trace, wake=hit, audio=ev.audio, reading=recognition.reading)

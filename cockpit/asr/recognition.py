@@ -143,4 +143,4 @@ class RecognitionThreads:
             return None, hit
         self.heard = recognition.text
         return (Recognition(self.strip_wake(recognition.text, heard=_spoken(hit)), recognition.confidence,
-                            recognition.language), hit)
+                            recognition.language, recognition.reading), hit)

@@ -13,6 +13,12 @@ under the free phone loop, while forced speech scores far worse. The acoustic lo
 ratio per frame (:attr:`SphinxCommands.last_llr`) below ``MIN_LLR`` returns no text: the
 listener's "not understood" (asr-no-text), never a command. The README measures this against a
 posterior threshold and gives the figures.
+
+Cross-check. No threshold separates every forced reading from every true one (README "Speech in"),
+so with ``asr.sphinx.cross_check`` a second decoder reads the same audio, frame by frame as it comes,
+with PocketSphinx's general English language model (in the wheel too) and returns it as
+:attr:`Recognition.reading`. The front end runs the grammar's command straight away only when that
+open reading names the same command; otherwise it reads the command back and waits for "yes".
 """
 from __future__ import annotations
 
@@ -66,6 +72,9 @@ class SphinxCommands:
         self.dialog_jsgf = dialog_jsgf
         """Answers to a read-back (yes / no / cancel): active only while a confirmation is pending."""
         self._decoder: pocketsphinx.Decoder | None = None
+        self._reader: pocketsphinx.Decoder | None = None
+        """The open-vocabulary decoder of the cross-check (None: off, or answering a question)."""
+        self._reading = False
         self._frames = 0
         self._audio: list[bytes] = []
         self.last_llr: float | None = None
@@ -88,6 +97,12 @@ class SphinxCommands:
         d.add_allphone_file("phones", os.path.join(pocketsphinx.get_model_path(), "en-us-phone.lm.bin"))
         d.activate_search("commands")
         self._decoder = d
+        if s.cross_check:
+            reader = pocketsphinx.Decoder(samprate=16000, loglevel="FATAL")  # its general LM and dictionary
+            for word, phones in EXTRA_PRONUNCIATIONS.items():
+                if reader.lookup_word(word) is None:
+                    reader.add_word(word, phones, False)
+            self._reader = reader
 
     @property
     def decoder(self) -> pocketsphinx.Decoder:
@@ -100,6 +115,9 @@ class SphinxCommands:
         if self.decoder.current_search() != search:
             self.decoder.activate_search(search)
         self.decoder.start_utt()
+        self._reading = self._reader is not None and search == "commands"  # answers are not cross-checked
+        if self._reading:
+            self._reader.start_utt()
         self._frames = 0
         self._last_partial = 0
         self._audio = []
@@ -108,6 +126,8 @@ class SphinxCommands:
         """Decode more audio; every ``PARTIAL_EVERY`` samples return the best path so far."""
         raw = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
         self.decoder.process_raw(raw, False, False)
+        if self._reading:
+            self._reader.process_raw(raw, False, False)
         self._audio.append(raw)
         self._frames += len(samples)
         if self._frames - self._last_partial < PARTIAL_EVERY:
@@ -121,6 +141,7 @@ class SphinxCommands:
         d = self.decoder
         d.end_utt()
         hyp = d.hyp()
+        reading = self._read()
         self.last_llr = None
         if hyp is None or not hyp.hypstr.strip():
             return Recognition("", None)
@@ -137,7 +158,16 @@ class SphinxCommands:
         confidence = math.exp(min(0.0, self.last_llr))
         if self.last_llr < MIN_LLR or confidence < self.settings.sphinx.min_confidence:
             return Recognition("", confidence)
-        return Recognition(hyp.hypstr.strip(), confidence)
+        return Recognition(hyp.hypstr.strip(), confidence, reading=reading)
+
+    def _read(self) -> str | None:
+        """The cross-check's open reading of the utterance just ended (None when it did not read)."""
+        if not self._reading:
+            return None
+        self._reading = False
+        self._reader.end_utt()
+        hyp = self._reader.hyp()
+        return hyp.hypstr.strip() if hyp is not None else ""
 
     def recognize(self, samples: np.ndarray) -> Recognition:
         """Whole-utterance convenience: start, feed, finish."""

@@ -139,10 +139,12 @@ class Brain:
         next words answer it."""
         return self.gate.pending or self.fast.asking
 
-    async def decide(self, text: str, trace: TurnTrace, turn: int, say: Say, channel: object = "typed") -> Decision:
+    async def decide(self, text: str, trace: TurnTrace, turn: int, say: Say, channel: object = "typed",
+                     reading: str | None = None) -> Decision:
         """Answer ``text``: the route, the whole reply (which also went to ``say``), the tool calls.
         ``channel``: ``voice`` (heard by the recogniser), ``typed``, or an HMI Confirm/Cancel press
-        (cockpit.skills.policy.HmiAnswer); only the first and the last can confirm a read-back."""
+        (cockpit.skills.policy.HmiAnswer); only the first and the last can confirm a read-back.
+        ``reading``: a closed-grammar recogniser's open cross-check (a command it disagrees with is read back)."""
         self.turn = turn
         if self.gate.pending or not isinstance(channel, str):  # the answer to a read-back (or an HMI press), nothing else
             reason = self._route(turn, Route.NONE, "answer to a pending confirmation")
@@ -150,7 +152,7 @@ class Brain:
             say(reply)
             return Decision(route, reply, calls, reason)
         trace.start(Stage.ROUTE)
-        heard = self.fast.understand(text)  # brain/understand: wake phrase, fillers, guards, grammar
+        heard = self.fast.understand(text, reading)  # brain/understand: wake phrase, fillers, guards, grammar
         trace.end(Stage.ROUTE)
         if not isinstance(heard, Open):  # a command, a question back, or a "don't"
             reply, calls, why = await self.fast.act(heard, trace, turn, say)

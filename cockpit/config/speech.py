@@ -161,6 +161,10 @@ class SphinxSettings(Section):
     """Word-exit beam."""
     min_confidence: float = Field(0.0, ge=0.0, le=1.0)
     """Posterior below which a grammar hypothesis is rejected as 'not understood'."""
+    cross_check: bool = True
+    """Also read each command with PocketSphinx's open English language model (in the wheel); a
+    command the two readings do not agree on is read back ("Do you want me to …?"), never run
+    straight away. Off: the grammar's reading acts alone (measured wrong actions: README "Speech in")."""
 
 
 class WhisperSettings(Section):

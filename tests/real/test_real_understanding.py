@@ -4,10 +4,11 @@ A representative subset of the phrase set (tests/data/understanding; the whole s
 tools/measure_understanding.py, README "Speech in") is said by espeak-ng and by the real piper voice
 joe, heard by PocketSphinx with the command grammar (and its out-of-grammar rejection) and by the
 real Whisper tiny.en, fed frame by frame as the listener feeds them, and read by cockpit's front
-end. Asserted per recogniser and speaker (LIMITS): for Whisper zero wrong actions (a call other than
-the one said, or a call for a partial command) and zero actions on must-not-act speech; for the
-grammar recogniser the bounds measured (it does not reach zero); the understood share is printed and
-held to a floor. Speech is synthesised once into .cache/speech.
+end — PocketSphinx's commands through its cross-check with the open language model, as the Brain
+does. Asserted per recogniser and speaker (LIMITS): zero wrong actions (a call other than the one
+said, or a call for a partial command) and zero actions on must-not-act speech; the understood
+share (read back included: the call said, run on the driver's yes) is printed and held to a floor.
+Speech is synthesised once into .cache/speech.
 """
 from __future__ import annotations
 
@@ -51,15 +52,15 @@ ROWS = subset()
 LIMITS = {  # (recogniser, speaker): (most wrong actions, most must-not-act acted on, least understood share)
     ("whisper-tiny-en", "piper"): (0, 0, 0.85),
     ("whisper-tiny-en", "espeak"): (0, 0, 0.35),
-    ("sphinx", "piper"): (1, 3, 0.85),
-    ("sphinx", "espeak"): (3, 6, 0.80),
+    ("sphinx", "piper"): (0, 0, 0.85),
+    ("sphinx", "espeak"): (0, 0, 0.80),
 }
-"""Whisper: the issue's goal, zero and zero (measured on the whole phrase set: 0 wrong, 0 must-not-act
-with piper joe; espeak-ng's 4 wrong are a trailing "a bit" dropped, a phrasing this subset leaves out).
-PocketSphinx does NOT reach zero: measured on this subset 0 wrong / 1 of 20 acted on (piper) and 2 / 4
-(espeak-ng), near-miss substitutions ("turn the volume up" -> "turn up volume a lot") and forced
-everyday speech its likelihood-ratio threshold lets through (README "Speech in"); the bounds hold it
-there. Understood shares: measured first, then a margin for a busy machine and a fresh piper cache."""
+"""The issue's goal, zero and zero, for both (Whisper: measured on the whole phrase set 0 wrong, 0
+must-not-act with piper joe; espeak-ng's 4 wrong there are a trailing "a bit" dropped, a phrasing this
+subset leaves out). PocketSphinx alone does not reach zero (before the cross-check: 0 wrong / 1 of 20
+with piper and 2 / 4 with espeak-ng on this subset); what its open reading does not support is read
+back, never run (README "Speech in"). Understood shares: measured first, then a margin for a busy
+machine and a fresh piper cache."""
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +88,16 @@ def test_no_wrong_action_and_nothing_acted_on_that_must_not_be(recogniser, speak
     from cockpit.brain.understand import FrontEnd
     name, asr = recogniser
     vad = m.listener_vad()
-    heard = {}
+    heard, readings = {}, {}
     for row in ROWS:
         samples = m.speech(row.text, speaker, voice=joe if speaker == "piper" else None, cache=m.SPEECH_CACHE)
-        text, _ms, _cpu = m.recognise(asr, samples, vad)
-        heard[row.text] = text
-    scored = mu.score_rows(ROWS, heard, FrontEnd(wake=mu.WAKE))
+        said, _ms, _cpu = m.recognition(asr, samples, vad, mu.PREROLL_S)
+        heard[row.text], readings[row.text] = said.text, said.reading
+    assert (name == "sphinx") == any(r is not None for r in readings.values())  # only the grammar is cross-checked
+    scored = mu.score_rows(ROWS, heard, FrontEnd(wake=mu.WAKE), readings)
     s = mu.summary(scored)
-    print(f"\n[real] {name} / {speaker}: understood {s['understood']}/{s['in_domain']}, asked {s['asked']}, "
+    print(f"\n[real] {name} / {speaker}: understood {s['understood']}/{s['in_domain']} "
+          f"({s['read_back']} read back first), asked {s['asked']}, "
           f"wrong {s['wrong']}, must-not-act {s['false_actions']}/{s['must_not_act']} acted on\n"
           + "".join(f"  {x['text']!r} -> {x['heard']!r} -> {x['outcome']} {x['done']}\n" for x in scored))
     most_wrong, most_false, least_understood = LIMITS[(name, speaker)]

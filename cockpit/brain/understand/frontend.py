@@ -29,6 +29,7 @@ from cockpit.brain.commands_en import LATER_TOOLS
 from cockpit.brain.commands_zh import BilingualFastPath, is_mandarin
 from cockpit.brain.fastpath import FastPath, Match, Partial
 from cockpit.brain.understand import text as t
+from cockpit.brain.understand.agree import decisive_words, supports
 from cockpit.lang.wake_words import strip_wake
 from cockpit.events import ToolCall
 
@@ -91,9 +92,11 @@ _CANCEL = {"en": {"no", "nope", "never mind", "nevermind", "cancel", "forget it"
            "zh": {"不", "不要", "不用", "算了", "取消", "不用了", "没事", "没有", "都不要"}}
 _REPLY = {"en": {"negation": "Okay, I won't.", "cancelled": "Okay, never mind.",
                  "unanswered": "Sorry, I didn't get that, so I left it.", "confirm": "Do you want me to {}?",
+                 "unsure": 'I heard "{}". Shall I do that?',
                  "free": {"navigate_to": "Navigate to {destination}?"}},
           "zh": {"negation": "好的，不操作。", "cancelled": "好的，不用了。", "unanswered": "抱歉，没听明白，先不操作。",
-                 "confirm": "要我{}吗？", "free": {"navigate_to": "导航到{destination}吗？"}}}
+                 "confirm": "要我{}吗？", "unsure": "我听到的是“{}”，要执行吗？",
+                 "free": {"navigate_to": "导航到{destination}吗？"}}}
 _ANSWER_LEAD = {"en": ("for ", "to ", "on ", "at ", "level ", "make it ", "set it to ", "it's ", "its ", "the ",
                        "just ", "number ", "go to ", "take me to ", "call "),
                 "zh": ("给", "调到", "开到", "设为", "是", "要", "到", "去", "打给", "导航到")}
@@ -144,6 +147,28 @@ class FrontEnd:
         if t.is_question(rest, norm, lang) or t.third_party(norm, lang):
             return Open(rest.strip(), may_actuate=False, reason="a question or words about someone else")
         return Open(rest.strip())
+
+    def cross_check(self, heard: Understanding, reading: str) -> Understanding:
+        """``heard`` (from a closed grammar's transcript) as it may run: a Command stands only when the
+        open-vocabulary ``reading`` of the same audio supports it (:mod:`.agree`); else it is read back."""
+        if not isinstance(heard, Command):
+            return heard
+        other = self.understand(reading)
+        if isinstance(other, Command) and other.call == heard.call:
+            return heard
+        elsewhere = (isinstance(other, (Command, Decline)) or (isinstance(other, Open) and not other.may_actuate)
+                     or (isinstance(other, Clarify) and other.tool != heard.call.name))
+        lang = "zh" if is_mandarin(heard.text) else "en"
+        if not elsewhere:
+            decisive = decisive_words(heard.text, heard.call, self._call_of)
+            if decisive and supports(t.clean(strip_wake(reading, self.wake)[0], lang), heard.text, decisive):
+                return heard
+        return Clarify(_REPLY[lang]["unsure"].format(heard.text), heard.call.name, dict(heard.call.arguments), (), lang,
+                       heard.text)
+
+    def _call_of(self, words: str) -> ToolCall | None:
+        heard = self.understand(words)
+        return heard.call if isinstance(heard, Command) else None
 
     def parse(self, transcript: str) -> Match | None:
         """The complete command in ``transcript`` as a fast-path Match (the listener's partials)."""

@@ -36,15 +36,17 @@ class FastTurn:
         """cockpit asked a question of its own and the answer is still awaited."""
         return self._asked is not None and self.clock() - self._asked[1] <= self.answer_window_s
 
-    def understand(self, text: str) -> Understanding:
-        """What ``text`` means now: the answer to a pending question, or a new request."""
+    def understand(self, text: str, reading: str | None = None) -> Understanding:
+        """What ``text`` means now: the answer to a pending question, or a new request (a command
+        that ``reading``, the recogniser's cross-check, does not confirm is read back first)."""
         asked, self._asked = self._asked, None
         if not self.enabled:
             rest = self.frontend.understand(text)
             return rest if isinstance(rest, (Open, Decline)) else Open(text)
         if asked is not None and self.clock() - asked[1] <= self.answer_window_s:
             return self.frontend.answer(asked[0], text)
-        return self.frontend.understand(text)
+        heard = self.frontend.understand(text)
+        return heard if reading is None else self.frontend.cross_check(heard, reading)
 
     async def act(self, heard: Understanding, trace: TurnTrace, turn: int,
                   say: Callable[[str], None]) -> tuple[str, list[ToolCall], str]:
