@@ -165,9 +165,11 @@ class Assistant:
         replying = (self.settings.barge_in.mode != "off" and self.sink.live and self.state is TurnState.SPEAKING
                     and self._running is not None and not self._running.done())
         # a read-back waits for its yes (session.confirm_window_s); any other question — the fast path's "Which
-        # window?", a model's — is answered without the wake phrase within session.followup_s (_follow_up)
+        # window?", a model's — is answered without the wake phrase within session.followup_s (_follow_up); a
+        # yes/no question (the gate's or the fast path's) is heard with the dialog grammar
         self.listener.mode = ListenMode(replying=replying, awaiting_answer=self.gate.pending,
-                                        confirming=self.gate.pending, is_complete=self._is_command,
+                                        confirming=self.gate.pending or self.brain.fast.asking_yes_no,
+                                        is_complete=self._is_command,
                                         is_refusal=is_cancel)
 
     def _is_command(self, text: str) -> bool:

@@ -15,6 +15,9 @@ recogniser as the listener feeds it (tools/measure_asr_real.py), then cockpit's 
 Per row the outcome is: correct (the expected call, or the expected question), asked (a question,
 nothing run), none (nothing understood: the model tiers or "not understood"), wrong (a DIFFERENT
 call than was said, or a call for a partial command), false (any call on a must-not-act row).
+PocketSphinx's rows come twice: as the Brain decides (its cross-check's open reading, saved with each
+transcript, read back what it does not support: "read back" counts those commands) and with the
+grammar's reading alone (asr.sphinx.cross_check false).
 Transcripts are saved per recogniser and speaker in out/understanding/ (resumable), so --rescore
 recomputes every table with the current front end and the PocketSphinx rejection threshold.
 """
@@ -78,11 +81,16 @@ def _registry(make):
 def score_rows(rows: list[Phrase], transcripts: dict[str, str], frontend,
                readings: dict[str, str | None] | None = None) -> list[dict]:
     """Each row's outcome; with ``readings`` (PocketSphinx's cross-check) as the Brain decides."""
+    from cockpit.brain.understand import strip_wake
+    from cockpit.lang.wake_words import after_wake
     out = []
     for row in rows:
         heard_text = transcripts.get(row.text, row.text)
         heard = frontend.understand(heard_text)
         reading = (readings or {}).get(row.text)
+        rest, woke = strip_wake(heard_text, WAKE)
+        if reading and woke:  # as the listener does (cockpit/asr/recognition.py)
+            reading = after_wake(reading, rest)
         kind, done = outcome(row, heard if reading is None else frontend.cross_check(heard, reading))
         out.append({"text": row.text, "heard": heard_text, "kind": row.kind, "tool": row.tool,
                     "category": row.category, "outcome": kind, "done": done})

@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from cockpit.asr.base import Partial, Recognition, Recognizer
+from cockpit.lang.wake_words import after_wake
 from cockpit.wake.phrase import WakeHit
 from cockpit.wake.ptt import PHRASE as PTT_PHRASE
 from cockpit.worker import EngineThread
@@ -142,5 +143,8 @@ class RecognitionThreads:
         if recognition is None:
             return None, hit
         self.heard = recognition.text
-        return (Recognition(self.strip_wake(recognition.text, heard=_spoken(hit)), recognition.confidence,
-                            recognition.language, recognition.reading), hit)
+        text = self.strip_wake(recognition.text, heard=_spoken(hit))
+        reading = recognition.reading
+        if reading and text != recognition.text.strip():  # the wake phrase was in it: the reading heard it its own way
+            reading = after_wake(reading, text)
+        return Recognition(text, recognition.confidence, recognition.language, reading), hit

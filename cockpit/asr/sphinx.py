@@ -55,6 +55,11 @@ log base 1.0001 on scaled scores), below which the hypothesis is rejected. The r
 voice: commands the grammar heard right score -1 to -7 said by piper joe, -8 to -20 said by
 espeak-ng's klatt voice (the e2e tests' driver), while forced out-of-grammar speech scores -15 to
 -40. -22 keeps every espeak-ng command of the e2e tests; README "Speech in" has the table."""
+END_PAD_S = 0.25
+"""Silence decoded after the endpointer's last frame. A turn that ends soon after a whole command (the
+endpointer's short wait) can leave PocketSphinx no silence to reach the grammar's end with: measured,
+"hey cockpit, find the nearest gas station" fed as the listener cut it had no final hypothesis, and
+0.15 s of silence more gave it whole."""
 _LOGBASE = math.log(1.0001)
 
 
@@ -73,8 +78,10 @@ class SphinxCommands:
         """Answers to a read-back (yes / no / cancel): active only while a confirmation is pending."""
         self._decoder: pocketsphinx.Decoder | None = None
         self._reader: pocketsphinx.Decoder | None = None
-        """The open-vocabulary decoder of the cross-check (None: off, or answering a question)."""
+        """The open-vocabulary decoder of the cross-check (None: off); it reads commands and answers alike."""
         self._reading = False
+        self._cmn: str | None = None
+        """The cepstral mean before an answer was decoded (restored after it)."""
         self._frames = 0
         self._audio: list[bytes] = []
         self.last_llr: float | None = None
@@ -114,8 +121,11 @@ class SphinxCommands:
         search = "dialog" if dialog and self.dialog_jsgf else "commands"
         if self.decoder.current_search() != search:
             self.decoder.activate_search(search)
+        # PocketSphinx's live cepstral mean adapts across utterances; a one-word answer ("yes") would pull
+        # it away from the driver's commands (measured: "find the nearest gas station" after "yes" was lost)
+        self._cmn = self.decoder.get_cmn() if search == "dialog" else None
         self.decoder.start_utt()
-        self._reading = self._reader is not None and search == "commands"  # answers are not cross-checked
+        self._reading = self._reader is not None
         if self._reading:
             self._reader.start_utt()
         self._frames = 0
@@ -124,12 +134,7 @@ class SphinxCommands:
 
     def feed(self, samples: np.ndarray, voiced: bool = True) -> Partial | None:
         """Decode more audio; every ``PARTIAL_EVERY`` samples return the best path so far."""
-        raw = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
-        self.decoder.process_raw(raw, False, False)
-        if self._reading:
-            self._reader.process_raw(raw, False, False)
-        self._audio.append(raw)
-        self._frames += len(samples)
+        self._feed(samples)
         if self._frames - self._last_partial < PARTIAL_EVERY:
             return None
         self._last_partial = self._frames
@@ -137,8 +142,25 @@ class SphinxCommands:
         text = hyp.hypstr.strip() if hyp is not None else ""
         return Partial("", text, self._frames / 16000) if text else None
 
+    def _feed(self, samples: np.ndarray) -> None:
+        raw = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
+        self.decoder.process_raw(raw, False, False)
+        if self._reading:
+            self._reader.process_raw(raw, False, False)
+        self._audio.append(raw)
+        self._frames += len(samples)
+
     def finish(self) -> Recognition:
+        try:
+            return self._finish()
+        finally:
+            if self._cmn is not None:  # an answer leaves the normalisation as the commands left it
+                self.decoder.set_cmn(self._cmn)
+                self._cmn = None
+
+    def _finish(self) -> Recognition:
         d = self.decoder
+        self._feed(np.zeros(int(END_PAD_S * 16000), np.int16))
         d.end_utt()
         hyp = d.hyp()
         reading = self._read()

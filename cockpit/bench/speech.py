@@ -87,7 +87,7 @@ def voices() -> dict[str, object]:
     return made
 
 
-def barge_in_once(seed: int, echo_gain_db: float, ask_text: str = "hey cockpit, what's on my right",
+def barge_in_once(seed: int, echo_gain_db: float, ask_text: str = "hey cockpit, what is on my right",
                   stop_text: str = "open my window a bit") -> dict:
     """The driver asks ``ask_text`` and, 2.2 s into the reply, says ``stop_text`` over it (offline
     stack: PocketSphinx grammar, espeak-ng, the simulated cabin's echo at ``echo_gain_db``)."""
@@ -117,7 +117,14 @@ def barge_in_once(seed: int, echo_gain_db: float, ask_text: str = "hey cockpit, 
     return {"seed": seed, "detected": True, "decided_ms": round((barge[0].audio_time - onset) * 1000, 1),
             "silent_ms": round((silent_at - onset) * 1000, 1),
             "dropped_s": round(assistant.sink.player.dropped_s, 3),  # held first, then cut by the words
-            "next_command": turns[-1].tool_calls[0].name if turns[-1].tool_calls else None}
+            "next_command": _command_heard(assistant, turns[-1])}
+
+
+def _command_heard(assistant, turn) -> str | None:
+    """The tool the last turn's words name, run or read back first (PocketSphinx's cross-check)."""
+    heard = assistant.brain.fast.frontend.understand(turn.transcript) if turn.transcript else None
+    call = getattr(heard, "call", None)
+    return call.name if call is not None else None
 
 
 def run(reps: int, out_dir: Path, progress=print) -> dict:

@@ -21,6 +21,7 @@ from cockpit.brain.local import LocalLLM
 from cockpit.brain.prompt import History
 from cockpit.brain.router import Router
 from cockpit.brain.understand import FrontEnd, Open
+from cockpit.brain.understand.agree import affirmed
 from cockpit.brain.understand.turn import FastTurn
 from cockpit.bus import EventBus
 from cockpit.config import BrainSettings, Settings
@@ -29,6 +30,7 @@ from cockpit.factory import pick
 from cockpit.events import CloudPayload, ErrorRaised, Route, RouteDecided, Stage, ToolCall
 from cockpit.skills.audit import AuditLog
 from cockpit.skills.gate import ToolGate
+from cockpit.skills.policy import is_cancel
 from cockpit.skills.registry import Registry
 from cockpit.trace import TurnTrace
 from cockpit.wake import wake_phrases
@@ -146,6 +148,9 @@ class Brain:
         (cockpit.skills.policy.HmiAnswer); only the first and the last can confirm a read-back.
         ``reading``: a closed-grammar recogniser's open cross-check (a command it disagrees with is read back)."""
         self.turn = turn
+        yes_no = self.gate.pending or self.fast.asking_yes_no
+        if reading is not None and yes_no and not is_cancel(text) and not affirmed(reading):
+            text = ""  # a yes that only the closed grammar of answers heard is no yes (brain/understand/agree.py)
         if self.gate.pending or not isinstance(channel, str):  # the answer to a read-back (or an HMI press), nothing else
             reason = self._route(turn, Route.NONE, "answer to a pending confirmation")
             route, reply, calls = await self.gate.answer(text, trace, turn, channel)

@@ -174,3 +174,22 @@ def _guess(word: str) -> tuple[str, ...]:
         else:
             i += 1  # digits and anything else: no sound we can guess
     return tuple(out)
+
+
+WAKE_SLACK = 4
+"""Most words the open reading may spend on the wake phrase ("a cockpit", "to top it", "they talked it")."""
+MEANING_WORDS = frozenset("who what why how when where which whose don't doesn't didn't do does did not never no "
+                          "is are was were can could should would will won't".split())
+"""Words that, in front of a command, can make it a question or a negation: never dropped as a wake phrase."""
+
+
+def after_wake(reading: str, command: str) -> str:
+    """A second, open-vocabulary reading (PocketSphinx's cross-check) without its spelling of the wake
+    phrase ("to top it what is on my right" for "hey cockpit, what is on my right"), when the grammar heard
+    one before ``command`` (its words after the phrase): the words before the command's first word, at most
+    WAKE_SLACK of them and none that could change the meaning."""
+    words, first = reading.split(), (command.split() or [""])[0]
+    for i, word in enumerate(words[:WAKE_SLACK + 1]):
+        if word.removesuffix("'s") == first.removesuffix("'s"):
+            return " ".join(words[i:]) if not MEANING_WORDS & set(words[:i]) else reading
+    return reading

@@ -9,6 +9,7 @@ import soxr
 
 from cockpit.audio.formats import read_wav, write_wav
 from cockpit.cli import main
+from support.offline import GRAMMAR_ALONE_YAML
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +58,9 @@ def test_other_rates_and_stereo_are_converted_not_rejected(tmp_path, capsys, spe
         w.writeframes(np.clip(x, -32768, 32767).astype("<i2").tobytes())
     back = read_wav(path)
     assert abs(len(back) - len(mono)) < 0.01 * len(mono)  # same duration at 16 kHz
-    rc, events, _ = sim(capsys, "--wav", str(path), "--wake", "none")
+    grammar_alone = tmp_path / "grammar-alone.yaml"  # the subject is the conversion (support/offline.py)
+    grammar_alone.write_text(GRAMMAR_ALONE_YAML)
+    rc, events, _ = sim(capsys, "--wav", str(path), "--wake", "none", "--config", str(grammar_alone))
     [turn] = turns(events)
     assert rc == 0 and turn["tool_calls"] == [{"name": "media_control", "arguments": {"action": "next"}}]
 

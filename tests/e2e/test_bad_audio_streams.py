@@ -14,6 +14,7 @@ from cockpit.audio.simmic import simulated_microphone, with_floor
 from cockpit.config import Settings
 from cockpit.events import SpeechEnded
 from cockpit.pipeline import Assistant
+from support.offline import GRAMMAR_ALONE
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +22,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def run():
     loop = asyncio.new_event_loop()
-    a = Assistant(Settings.model_validate({"wake": {"mode": "none"}, "audio": {"output": {"sink": "none"}}}))
+    a = Assistant(Settings.model_validate({"wake": {"mode": "none"}, "audio": {"output": {"sink": "none"}},
+                                           "asr": GRAMMAR_ALONE}))
     loop.run_until_complete(a.prepare())
 
     def hear(audio: np.ndarray, events: list | None = None):

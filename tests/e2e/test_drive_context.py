@@ -11,6 +11,7 @@ from cockpit.config import parse_config
 from cockpit.events import Route
 from cockpit.pipeline import Assistant
 from cockpit.vehicle import vss
+from support.offline import GRAMMAR_ALONE
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.e2e
 def test_spoken_questions_about_the_surroundings_on_the_demo_drive(tmp_path, speech):
     settings = parse_config({
         "session": {"audit_log": str(tmp_path / "audit.jsonl")},
-        "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}},
+        "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}}, "asr": GRAMMAR_ALONE,
         "vehicle": {"feeds": [{"kind": "drive"}], "clock": "2026-06-12T12:30:00"},  # a Friday
     })
     a = Assistant(settings)

@@ -18,6 +18,7 @@ from cockpit.errors import spoken
 from cockpit.events import ErrorRaised, Route, TurnSummary
 from cockpit.pipeline import Assistant
 from cockpit.session import TurnState
+from support.offline import GRAMMAR_ALONE
 
 
 def local_assistant(qwen_tiny, tmp_path, **session) -> Assistant:
@@ -108,7 +109,7 @@ def test_llama_hanging_mid_decode_is_ended_by_the_turn_deadline(qwen_tiny, tmp_p
 
 
 def test_the_recogniser_raising_is_one_fault_and_the_listener_goes_on(tmp_path, speech):
-    cfg = parse_config({"wake": {"mode": "none"}, "asr": {"engine": "sphinx"},
+    cfg = parse_config({"wake": {"mode": "none"}, "asr": {"engine": "sphinx", **GRAMMAR_ALONE},
                         "session": {"audit_log": str(tmp_path / "audit.jsonl")},
                         "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}}})
     a = Assistant(cfg)

@@ -12,6 +12,7 @@ from cockpit.audio.simcabin import SimulatedCabin
 from cockpit.config import parse_config
 from cockpit.events import BargeIn, ReplyResumed, ToolCalled
 from cockpit.scenario import in_cabin
+from support.offline import GRAMMAR_ALONE
 
 pytestmark = pytest.mark.e2e
 SOUNDS = {"cough": cough, "door": door, "mm-hm": mm_hm}
@@ -21,7 +22,7 @@ def run(tmp_path, clips, resume_ms=1000, seed=3):
     settings = parse_config({
         "session": {"audit_log": str(tmp_path / "audit.jsonl")},
         "audio": {"output": {"sink": "none"}},
-        "barge_in": {"mode": "vad", "resume_ms": resume_ms},
+        "barge_in": {"mode": "vad", "resume_ms": resume_ms}, "asr": GRAMMAR_ALONE,
         "vehicle": {"feeds": [{"kind": "drive", "start_s": 62.0, "speedup": 0.001}], "clock": "2026-06-12T12:30:00"},
     })
     cabin = SimulatedCabin(realtime=True, seed=seed, tail_s=2.0)

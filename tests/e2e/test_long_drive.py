@@ -24,6 +24,7 @@ from cockpit.scenario import DRIVER_VOICE, driver_speech, load_scenario
 from cockpit.scripted_drive import DriveScenario, Keyframes, ScriptedCabin, anchored
 from cockpit.vehicle.geo import distance_m
 from cockpit.vehicle.route import load_route
+from support.offline import GRAMMAR_ALONE
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = REPO / "configs" / "scenarios" / "long-drive.yaml"
@@ -43,7 +44,8 @@ def run(tmp_path_factory):
     s = anchored(load_config(REPO / scenario.config), REPO, state)
     s = s.model_copy(update={  # the offline stack: what every machine has
         "vehicle": s.vehicle.model_copy(update={"clock": scenario.clock}),
-        "asr": s.asr.model_copy(update={"engine": "sphinx"}), "tts": s.tts.model_copy(update={"engine": "espeak"}),
+        "asr": s.asr.model_copy(update={"engine": "sphinx", "sphinx": s.asr.sphinx.model_copy(
+            update=GRAMMAR_ALONE["sphinx"])}), "tts": s.tts.model_copy(update={"engine": "espeak"}),
         "brain": s.brain.model_copy(update={"mode": "fastpath-only"}),
         "audio": s.audio.model_copy(update={"output": s.audio.output.model_copy(update={"sink": "none"})})})
     a = Assistant(s)

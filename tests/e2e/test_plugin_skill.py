@@ -13,6 +13,7 @@ from cockpit.config import parse_config
 from cockpit.events import ErrorRaised, Route, ToolCall
 from cockpit.pipeline import Assistant
 from cockpit.trace import TurnTrace
+from support.offline import GRAMMAR_ALONE
 
 pytestmark = pytest.mark.e2e
 AMBIENT = "Vehicle.Cabin.Light.AmbientLight"
@@ -21,7 +22,7 @@ LIGHTS = {f"{z}.{leaf}": v for z in ZONES for leaf, v in (("IsLightOn", False), 
 
 
 def make(tmp_path, speed: float = 40.0, policy: dict | None = None) -> Assistant:
-    cfg = parse_config({"wake": {"mode": "none"}, "brain": {"mode": "fastpath-only"},
+    cfg = parse_config({"wake": {"mode": "none"}, "brain": {"mode": "fastpath-only"}, "asr": GRAMMAR_ALONE,
                         "vehicle": {"initial": {**LIGHTS, "Vehicle.Speed": speed}},
                         "session": {"audit_log": str(tmp_path / "audit.jsonl")},
                         "audio": {"output": {"sink": "file", "reply_dir": str(tmp_path)}},

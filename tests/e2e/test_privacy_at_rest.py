@@ -33,6 +33,7 @@ from cockpit.scenario import driver_speech, load_scenario
 from cockpit.service.logs import setup_logging
 from cockpit.skills.builtin.comms import ADDRESS_BOOK
 from cockpit.trace import TurnTrace
+from support.offline import GRAMMAR_ALONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
@@ -100,6 +101,7 @@ def test_after_the_demo_drive_and_a_message_the_state_dir_keeps_nothing_in_clear
     data = yaml.safe_load((REPO / scenario.config).read_text())
     data["session"] = {**data.get("session", {}), "state_dir": str(tmp_path / "state"), "audit_segment_kb": 4}
     data["vehicle"]["clock"] = scenario.clock.isoformat()
+    data["asr"]["sphinx"].update(GRAMMAR_ALONE["sphinx"])
     settings = parse_config(data)
     a = Assistant(settings)
     said = [t.say for t in scenario.turns] + ["hey cockpit, call anna", "yes", "hey cockpit, privacy mode on",

@@ -19,6 +19,7 @@ from cockpit.pipeline import Assistant
 from cockpit.service.daemon import Daemon
 from cockpit.skills.builtin import default_registry
 from cockpit.skills.registry import Registry
+from support.offline import GRAMMAR_ALONE
 
 pytestmark = pytest.mark.e2e
 KEY = "COCKPIT_TEST_PRIVACY_KEY"
@@ -28,6 +29,7 @@ OPEN = "tell me about the history of this town"
 def settings(tmp_path, **brain):
     return parse_config({"session": {"state_dir": str(tmp_path / "state")}, "wake": {"mode": "none"},
                          "audio": {"output": {"sink": "file", "keep_replies_hours": 72}}, "tts": {"engine": "espeak"},
+                         "asr": GRAMMAR_ALONE,
                          "brain": {"mode": "fastpath-only", **brain}})
 
 

@@ -10,6 +10,7 @@ import pytest
 from cockpit.audio.simmic import simulated_microphone
 from cockpit.config import parse_config
 from cockpit.pipeline import Assistant
+from support.offline import GRAMMAR_ALONE
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +61,7 @@ async def first_turns(turns: list, polls: int = 200) -> list:
 
 
 def ptt_assistant(tmp_path) -> Assistant:
-    return Assistant(parse_config({"wake": {"mode": "ptt"}, "audio": {"output": {"sink": "none"}},
+    return Assistant(parse_config({"wake": {"mode": "ptt"}, "audio": {"output": {"sink": "none"}}, "asr": GRAMMAR_ALONE,
                                    "session": {"audit_log": str(tmp_path / "audit.jsonl")}}))
 
 

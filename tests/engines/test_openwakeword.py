@@ -154,8 +154,9 @@ def test_model_wake_mode_in_the_pipeline(fx, speech):
     from cockpit.config import parse_config
     from cockpit.pipeline import Assistant
 
+    from support.offline import GRAMMAR_ALONE
     cfg = parse_config({"wake": {"mode": "model", "openwakeword": settings(fx).model_dump()},
-                        "audio": {"output": {"sink": "none"}}})
+                        "audio": {"output": {"sink": "none"}}, "asr": GRAMMAR_ALONE})
 
     async def run():
         a = Assistant(cfg)

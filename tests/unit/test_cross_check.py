@@ -86,3 +86,30 @@ def test_a_typed_request_has_no_reading_and_runs_as_before(tmp_path):
     (typed,) = turns(a, ("quieter please", None))
     assert typed.tool_calls == (VOLUME_DOWN,)
     assert isinstance(FE.understand("tell me a joke"), Open)
+
+
+def test_a_transaction_is_read_back_once_by_the_gate_not_twice(tmp_path):
+    a = make(tmp_path)
+    asked, yes = turns(a, ("order a cappuccino from bean there", "or or cappuccino for being there"), ("yes", None))
+    assert asked.reply.startswith("Order one medium cappuccino from Bean There") and "Shall I go ahead?" in asked.reply
+    assert asked.route_reason.startswith("rule:")  # the gate's read-back, not the cross-check's question
+    assert yes.route_reason == "answer to a pending confirmation" and yes.reply.startswith("Ordered one medium")
+
+
+def test_a_yes_only_the_answer_grammar_heard_is_no_yes(tmp_path):
+    """Measured in the speech bench: "open my window a bit" said over a read-back was heard "go ahead" by the
+    grammar of answers, whose open reading was "open my window update"."""
+    a = make(tmp_path)
+    asked, forced, after = turns(a, ("quieter please", "louder please"), ("go ahead", "open my window update"),
+                                 ("quieter please", "hey cockpit quieter"))
+    assert asked.tool_calls == () and forced.tool_calls == ()
+    assert forced.reply == "Sorry, I didn't get that, so I left it."
+    assert after.tool_calls == (VOLUME_DOWN,) and len(volume(a)) == 1  # only the command said again ran
+
+
+def test_a_yes_the_open_reading_hears_runs_and_a_no_always_counts(tmp_path):
+    a = make(tmp_path)
+    asked, yes, asked_again, no = turns(a, ("quieter please", "louder please"), ("yes", "yeah"),
+                                        ("quieter please", "louder please"), ("no", ""))
+    assert yes.tool_calls == (VOLUME_DOWN,) and no.tool_calls == () and no.reply == "Okay, never mind."
+    assert len(volume(a)) == 1

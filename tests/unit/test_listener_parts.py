@@ -144,3 +144,12 @@ def test_a_wake_phrase_the_spotter_heard_is_removed_however_whisper_spelled_it(h
     strip = wake_stripper(_wake(mode="phrase").wake)
     assert strip(heard, heard=True) == rest
     assert strip(heard) == heard  # without the spotter's word for it, only a close spelling is removed
+
+
+def test_the_open_reading_loses_its_spelling_of_the_wake_phrase_but_never_a_question_word():
+    from cockpit.lang.wake_words import after_wake
+    assert after_wake("to top it what is on my right", "what is on my right") == "what is on my right"
+    assert after_wake("say jarvis next track", "next track") == "next track"
+    assert after_wake("to top it who turn the music up", "turn the music up") == "to top it who turn the music up"
+    assert after_wake("one two three four five next track", "next track") == "one two three four five next track"
+    assert after_wake("they got it what saddam i ride", "what's on my right") == "what saddam i ride"  # "what's"

@@ -16,6 +16,14 @@ need not parse by itself; it supports the command when:
 
 Anything else is read back to the driver (``FrontEnd.cross_check``). README "Speech in" measures
 the rule on the phrase set said by two voices.
+
+When the grammar heard the wake phrase in one breath with the command, the open reading spells the
+phrase its own way ("to top it what is on my right"); the listener drops that spelling first
+(:func:`cockpit.lang.wake_words.after_wake`).
+
+The answer to a yes/no question is heard with a grammar of answers alone, which forces other words
+into one ("open my window a bit" said over the read-back was heard "go ahead"), so a yes counts only
+when the open reading holds an affirmative word too (:func:`affirmed`); a "no" always counts.
 """
 from __future__ import annotations
 
@@ -56,3 +64,13 @@ def supports(reading_words: str, grammar_words: str, decisive: list[str]) -> boo
     if any(_same(first, h) for h in have[1:]) and not _same(first, have[0]):
         return False
     return all(any(_same(w, h) for h in have) for w in decisive)
+
+
+AFFIRMATIVE = frozenset("yes yeah yep yup sure okay ok ahead confirm confirmed".split())
+"""Words of a yes as PocketSphinx's open reading writes them (espeak-ng's "yes" at 140 wpm: "yeah")."""
+
+
+def affirmed(reading: str) -> bool:
+    """Does the open reading of an answer hold a yes?"""
+    return any(w in AFFIRMATIVE for w in reading.casefold().replace(",", " ").split())
+

@@ -36,6 +36,11 @@ class FastTurn:
         """cockpit asked a question of its own and the answer is still awaited."""
         return self._asked is not None and self.clock() - self._asked[1] <= self.answer_window_s
 
+    @property
+    def asking_yes_no(self) -> bool:
+        """The awaited answer is a yes or a no (a read-back of a whole command, not a missing value)."""
+        return self.asking and self._asked is not None and not self._asked[0].missing
+
     def understand(self, text: str, reading: str | None = None) -> Understanding:
         """What ``text`` means now: the answer to a pending question, or a new request (a command
         that ``reading``, the recogniser's cross-check, does not confirm is read back first)."""
@@ -46,7 +51,9 @@ class FastTurn:
         if asked is not None and self.clock() - asked[1] <= self.answer_window_s:
             return self.frontend.answer(asked[0], text)
         heard = self.frontend.understand(text)
-        return heard if reading is None else self.frontend.cross_check(heard, reading)
+        if reading is None or not isinstance(heard, Command) or self._read_back_anyway(heard.call.name):
+            return heard
+        return self.frontend.cross_check(heard, reading)
 
     async def act(self, heard: Understanding, trace: TurnTrace, turn: int,
                   say: Callable[[str], None]) -> tuple[str, list[ToolCall], str]:
@@ -77,6 +84,13 @@ class FastTurn:
                 return False, spoken
             return await self.gate.execute(call, route, trace, turn)
         return run
+
+    def _read_back_anyway(self, tool: str) -> bool:
+        """The gate reads this tool's calls back before they run (a transaction): no second question."""
+        try:
+            return self.registry.policy(tool).needs_confirmation
+        except Exception:  # noqa: BLE001 - an unknown tool: the gate refuses it with its own code
+            return False
 
     def _actuates(self, call: ToolCall) -> bool:
         try:
