@@ -33,8 +33,8 @@ from dataclasses import dataclass, replace
 from typing import Any, AsyncIterator, Callable
 
 from cockpit.config import Settings
-from cockpit.events import (ConfirmationAsked, ConfirmationSettled, ProactivePrompt, ProactiveSettled, SpeechStarted,
-                            TurnSummary, VoiceActivity)
+from cockpit.events import (ConfirmationAsked, ConfirmationSettled, ProactivePrompt, ProactiveSettled, SpeechEnded,
+                            SpeechStarted, TurnSummary, VoiceActivity)
 from cockpit.proactive.agenda import Agenda, AgendaWatch
 from cockpit.proactive.attention import Attention
 from cockpit.proactive.fatigue import FatigueWatch
@@ -111,7 +111,7 @@ class CoPilot:
         if isinstance(event, VoiceActivity):
             if event.speech:
                 self._speech_at = self.cabin_clock()
-        elif isinstance(event, SpeechStarted):
+        elif isinstance(event, (SpeechStarted, SpeechEnded)):  # an utterance that made no turn ends here too
             self._speech_at = self.cabin_clock()
         elif isinstance(event, TurnSummary):
             self._turn_end_at = self.cabin_clock()
