@@ -154,7 +154,9 @@ class ScriptedCabin:
                                                       "add - kind: drive with the route")])
         drive.follow(self.audio_time)
         drive.seek(drive.settings.start_s)  # from the start, whatever ran while the engines loaded
-        a.copilot.cabin_clock = self.audio_time
+        # the co-pilot judges quiet by what the listener has heard so far, not by the audio the microphone has
+        # produced: on a loaded machine the listener runs behind, and speech it has not yet heard is no quiet
+        a.copilot.cabin_clock = lambda: a.listener.audio_time
         lines, answers, answered, queue = deque(self.lines), list(self.answers), 0, deque()
         chunk = int(CHUNK_S * 16000)
         started = time.monotonic()
