@@ -22,35 +22,23 @@ from typing import AsyncIterable, AsyncIterator
 
 import numpy as np
 
-from cockpit.asr import Grammars
 from cockpit.asr.heard import BareWake, Interruption, ListenMode, ListenTimeout, Resume, SpeechBegan, Utterance, WordsSoFar
-from cockpit.asr.listener import Listener
 from cockpit.audio.output import ReplySink
-from cockpit.brain.brain import Brain, Decision
-from cockpit.brain.commands_zh import BilingualFastPath
-from cockpit.brain.context import ContextRenderer
+from cockpit.brain.brain import Decision
 from cockpit.bus import EventBus
 from cockpit.config import Settings
 from cockpit.errors import CockpitError, spoken
 from cockpit.events import (ConfirmationAsked, ConfirmationSettled, Route, SpeechEnded, Stage, StackReady, StateChanged,
                             ToolCall, Transcript, TurnSummary, WakeDetected)
-from cockpit.floor import Floor
-from cockpit.privacy.controls import DriverPrivacy
-from cockpit.proactive.copilot import CoPilot
+from cockpit.parts import assemble
 from cockpit.session import Trigger, TurnState, advance
-from cockpit.skills.audit import AuditLog
-from cockpit.skills.gate import ToolGate
 from cockpit.skills.policy import is_cancel
-from cockpit.skills.registry import Registry, SkillContext
-from cockpit.skills.skillset import SkillSet
-from cockpit.stack import choose, on_disk, stack_ready
+from cockpit.skills.registry import Registry
+from cockpit.stack import stack_ready
 from cockpit.trace import TurnTrace
 from cockpit.turn import BARGE_IN, Request, check_heard, decide_in_time, failure, play_out, report, summarise
 from cockpit.tts.reply import SpokenReply
-from cockpit.tts.voices import Voices
-from cockpit.vehicle.car import Car
 from cockpit.vehicle.sim import SimulatedVehicle
-from cockpit.wake import wake_phrases
 from cockpit.worker import EngineThread
 
 log = logging.getLogger(__name__)
@@ -61,36 +49,8 @@ FOLLOW_UP_SLACK_S = 1.0
 class Assistant:
     def __init__(self, settings: Settings, *, vehicle: SimulatedVehicle | None = None,
                  registry: Registry | None = None, bus: EventBus | None = None, sink: ReplySink | None = None):
-        settings, self.stack = choose(settings, on_disk())  # 'auto' -> the real stack if on disk, else offline
-        self.settings = settings
-        self.bus = bus or EventBus()
-        self.car = Car(settings.vehicle, vehicle=vehicle)
-        self.vehicle = self.car.vehicle
-        self.audit = AuditLog.for_settings(settings)  # in the state dir: rotated, retained, minimised
-        # built-ins + plug-ins + the house (their phrases join the recogniser's grammar); MCP tools at prepare
-        self.skills = SkillSet(settings, self.audit, self.bus.emit, registry=registry, signals=self.vehicle.signals,
-                               drive=lambda: self.car.drive)
-        self.registry = self.skills.registry
-        v = settings.vehicle
-        self.skill_context = SkillContext(vehicle=self.vehicle, places=self.car.places, pois=self.car.pois,
-                                          now=self.car.clock, route=self.car.route_ahead, preferences=v.preferences,
-                                          poi_settings=v.poi)
-        self.vehicle_context = ContextRenderer(self.vehicle.signals, coarse_km=settings.brain.privacy.location_precision_km,
-                                               clock=self.car.clock)
-        self.fastpath: BilingualFastPath = self.skills.fast_path()
-        self.voices = Voices(settings.tts)
-        self.sink = sink or ReplySink(settings.audio.output, settings.playback)
-        wake = wake_phrases(settings.wake) or None  # heard as themselves, never forced into a command
-        grammars = Grammars(self.fastpath.jsgf(wake=wake), self.fastpath.jsgf(wake=wake, dialog=True))
-        self.listener = Listener(settings, self.bus.emit, grammars=grammars, player=self.sink.player)
-        self.floor = Floor(self.sink, self.bus.emit, settings.barge_in.resume_ms)  # barge-in: pause, then cut or resume
-        self.gate = ToolGate(self.registry, self.skill_context, self.audit, self.bus, settings.session.confirm_window_s)
-        self.brain = Brain(settings, self.fastpath, self.registry, self.gate, self.bus, self.vehicle_context, self.audit)
-        self.copilot = CoPilot(settings, self.bus, self.car, self.gate, audit=self.audit, agenda=self.skills.agenda,
-                               arrival=self.skills.arrival)  # cockpit speaking first (cockpit/proactive/)
-        self.privacy = DriverPrivacy(settings, self.bus.emit, router=self.brain.router, sink=self.sink,
-                                     histories=[tier.history for tier in self.brain.tiers.values()])
-        self.skill_context.privacy = self.privacy  # privacy mode, forget today (skills/builtin/privacy.py)
+        parts = assemble(settings, vehicle=vehicle, registry=registry, bus=bus, sink=sink)  # cockpit/parts.py
+        vars(self).update(vars(parts))  # settings, bus, car, vehicle, audit, skills, ..., brain, copilot, privacy
         self.state = TurnState.IDLE
         self.ready: StackReady | None = None
         """What runs, as loaded (set by prepare)."""
