@@ -80,8 +80,6 @@ class SphinxCommands:
         self._reader: pocketsphinx.Decoder | None = None
         """The open-vocabulary decoder of the cross-check (None: off); it reads commands and answers alike."""
         self._reading = False
-        self._cmn: str | None = None
-        """The cepstral mean before an answer was decoded (restored after it)."""
         self._frames = 0
         self._audio: list[bytes] = []
         self.last_llr: float | None = None
@@ -121,9 +119,6 @@ class SphinxCommands:
         search = "dialog" if dialog and self.dialog_jsgf else "commands"
         if self.decoder.current_search() != search:
             self.decoder.activate_search(search)
-        # PocketSphinx's live cepstral mean adapts across utterances; a one-word answer ("yes") would pull
-        # it away from the driver's commands (measured: "find the nearest gas station" after "yes" was lost)
-        self._cmn = self.decoder.get_cmn() if search == "dialog" else None
         self.decoder.start_utt()
         self._reading = self._reader is not None
         if self._reading:
@@ -151,14 +146,6 @@ class SphinxCommands:
         self._frames += len(samples)
 
     def finish(self) -> Recognition:
-        try:
-            return self._finish()
-        finally:
-            if self._cmn is not None:  # an answer leaves the normalisation as the commands left it
-                self.decoder.set_cmn(self._cmn)
-                self._cmn = None
-
-    def _finish(self) -> Recognition:
         d = self.decoder
         self._feed(np.zeros(int(END_PAD_S * 16000), np.int16))
         d.end_utt()
